@@ -1,0 +1,3 @@
+from dsctl.cli import main
+
+main()

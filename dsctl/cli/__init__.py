@@ -1,0 +1,88 @@
+"""Entry point. `main()` is the only place where errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import click
+
+from ..errors import DsctlError, ExitCode
+from ..redact import scrub
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(scrub(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _traceback(exc: BaseException) -> None:
+    import traceback
+
+    _say("".join(traceback.format_exception(exc)).rstrip())
+
+
+def _on_sigterm(signum, frame):  # cron/CI cancellations clean up like Ctrl-C
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run dsctl; returns (and, as a script, exits with) the SPEC section 3 code."""
+    from .app import register
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args or bool(os.environ.get("DSCTL_DEBUG"))
+    code = _run(register(), args, debug)
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+def _run(cli, args, debug: bool) -> int:
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        pass  # not the main thread (embedded use)
+    try:
+        cli.main(args=args, prog_name="dsctl", standalone_mode=False)
+        return ExitCode.OK
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        _say("dsctl: interrupted")
+        return ExitCode.INTERRUPTED
+    except click.ClickException as e:
+        hint = f" (see 'dsctl {e.ctx.command_path.partition(' ')[2]} --help')".replace("dsctl  ", "dsctl ") \
+            if getattr(e, "ctx", None) is not None else ""
+        _say(f"dsctl: error: {e.format_message()}{hint}")
+        return ExitCode.USAGE
+    except DsctlError as e:
+        if debug:
+            _traceback(e)
+        _say(f"dsctl: error: {e}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        from ..engine.localfile import remove_leftovers
+
+        remove_leftovers()
+        _say("dsctl: interrupted")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`dsctl cat … | head`): stop quietly.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return ExitCode.OK
+    except Exception as e:  # noqa: BLE001 - last resort: still one line, still typed
+        from ..storage.translate import translate
+
+        err = translate(e, None)
+        if debug:
+            _traceback(e)
+        _say(f"dsctl: error: {err}")
+        return err.exit_code

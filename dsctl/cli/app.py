@@ -1,0 +1,98 @@
+"""The root command group, global options and the Application object in ctx.obj."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+import click
+
+from .. import __version__
+
+
+@dataclass
+class Application:
+    """Global options, shared by every command through `ctx.obj`."""
+
+    verbose: int = 0
+    quiet: bool = False
+    json: bool = False
+    progress: bool | None = None   # None: bars when stderr is a terminal
+    debug: bool = False
+    profile: str | None = None
+    config_dir: str | None = None
+
+    def renderer(self, verb: str = "copied"):
+        from .render import Renderer  # rich is imported only by commands that draw
+
+        return Renderer(self, verb)
+
+    def show_bars(self) -> bool:
+        if self.quiet or self.json:
+            return False
+        if self.progress is not None:
+            return self.progress
+        return sys.stderr.isatty()
+
+
+pass_app = click.make_pass_decorator(Application)
+
+
+def _set(attr: str, combine=lambda old, new: new):
+    def callback(ctx: click.Context, param, value):
+        if value not in (None, False, 0):
+            app = ctx.find_object(Application)
+            setattr(app, attr, combine(getattr(app, attr), value))
+    return callback
+
+
+def output_options(f):
+    """Let -v/-q/--json/--progress also follow the command name (`dsctl cp -v ...`)."""
+    f = click.option("--progress/--no-progress", default=None, expose_value=False,
+                     callback=_set("progress"), help="Force progress bars on or off.")(f)
+    f = click.option("--json", "json_", is_flag=True, expose_value=False, callback=_set("json"),
+                     help="NDJSON on stdout.")(f)
+    f = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set("quiet"),
+                     help="Print nothing but errors.")(f)
+    f = click.option("-v", "--verbose", count=True, expose_value=False,
+                     callback=_set("verbose", lambda a, b: a + b), help="One line per file.")(f)
+    return f
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="dsctl", message="%(prog)s %(version)s")
+@click.option("--profile", envvar="DSCTL_PROFILE", metavar="NAME", help="Profile for bare URLs.")
+@click.option("-v", "--verbose", count=True, help="One line per file; repeat for more.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--json", "json_", is_flag=True, help="NDJSON on stdout: one object per entry or event.")
+@click.option("--progress/--no-progress", default=None, help="Force progress bars on or off.")
+@click.option("--debug", is_flag=True, envvar="DSCTL_DEBUG", help="Show tracebacks (secrets scrubbed).")
+@click.option("--config-dir", envvar="DSCTL_CONFIG_DIR", metavar="DIR", help="Configuration directory.")
+@click.pass_context
+def cli(ctx, profile, verbose, quiet, json_, progress, debug, config_dir):
+    """Move data between any two stores: local paths, memory://, http(s)://,
+    s3://, gs://, az:// and any other fsspec protocol.
+
+    \b
+    Examples:
+      dsctl cp -r ./data/ s3://bucket/data/
+      dsctl ls -l gs://bucket/prefix/
+      dsctl cat https://example.org/file.csv | head
+    """
+    ctx.obj = Application(verbose=verbose, quiet=quiet, json=json_, progress=progress,
+                          debug=debug, profile=profile, config_dir=config_dir)
+    if profile:
+        os.environ.setdefault("DSCTL_PROFILE", profile)
+
+
+def register() -> click.Group:
+    """Attach every command to the root group (imports stay cheap: click only)."""
+    from . import browse_cmds, completion_cmd, transfer_cmds
+
+    for mod in (transfer_cmds, browse_cmds, completion_cmd):
+        for command in mod.COMMANDS:
+            cli.add_command(command)
+    return cli

@@ -1,0 +1,90 @@
+"""ls, cat, stat, rm: parse, call dsctl.ops, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .app import output_options, pass_app
+from .fmt import human
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+@click.command("ls")
+@click.argument("url")
+@click.option("-r", "--recursive", is_flag=True, help="List every file below URL.")
+@click.option("-l", "--long", "long_", is_flag=True, help="Add size and modification time.")
+@output_options
+@pass_app
+def ls(app, url, recursive, long_):
+    """List entries under URL (directories end with '/')."""
+    from ..ops.browse import list_entries
+
+    for e in list_entries(url, recursive=recursive):
+        if app.json:
+            _out(json.dumps(e.as_dict()))
+        elif long_:
+            size = "-" if e.type == "directory" else str(e.size if e.size is not None else "?")
+            _out(f"{size:>14}  {e.modified or '-':<20}  {e.name}")
+        else:
+            _out(e.name)
+
+
+@click.command("cat")
+@click.argument("url")
+def cat(url):
+    """Write a file's bytes to stdout."""
+    from ..ops.browse import cat as do_cat
+
+    do_cat(url)
+
+
+@click.command("stat")
+@click.argument("url")
+@output_options
+@pass_app
+def stat(app, url):
+    """Show a file's or directory's metadata."""
+    from ..ops.browse import stat as do_stat
+
+    meta = do_stat(url)
+    if app.json:
+        _out(json.dumps(meta))
+        return
+    for k, v in meta.items():
+        if k == "size" and v is not None:
+            v = f"{v} ({human(v)})"
+        _out(f"{k + ':':<14}{'-' if v is None else v}")
+
+
+@click.command("rm")
+@click.argument("url")
+@click.option("-r", "--recursive", is_flag=True, help="Remove everything under URL.")
+@click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
+@output_options
+@pass_app
+def rm(app, url, recursive, dry_run):
+    """Remove a file, or with -r everything under a prefix."""
+    from ..ops.remove import remove
+
+    def show(u: str) -> None:
+        if app.json:
+            _out(json.dumps({"event": "removed", "url": u, "dry_run": dry_run}))
+        elif dry_run:
+            _out(f"would remove {u}")
+        elif app.verbose:
+            click.echo(f"removed {u}", err=True)
+
+    result = remove(url, recursive=recursive, dry_run=dry_run, on_removed=show)
+    if not app.quiet:
+        n = len(result.removed)
+        what = "would remove" if dry_run else "removed"
+        click.echo(f"dsctl: {what} {n} file{'s' if n != 1 else ''}", err=True)
+
+
+COMMANDS = [ls, cat, stat, rm]

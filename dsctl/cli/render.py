@@ -1,0 +1,129 @@
+"""Turn engine events into what the user sees: bars, lines or NDJSON.
+
+  * stderr is a terminal (or --progress): a rich progress bar with total
+    bytes, files done/total, rate and ETA
+  * -v: one line per file on stderr
+  * --json: one JSON object per event on stdout, then a summary object
+  * always (unless -q): failures on stderr, and a one-line summary at the end
+Events arrive from worker threads; everything here is serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+from ..engine import events as ev
+from ..redact import scrub
+from .fmt import human
+
+
+class Renderer:
+    def __init__(self, app, verb: str = "copied"):
+        self.app, self.verb = app, verb
+        self._lock = threading.Lock()
+        self._bar = None
+        self._task = None
+        self._files_total = 0
+        self._files_done = 0
+        self._bytes_total = 0
+        self._plan_done = False
+
+    # -- lifecycle -----------------------------------------------------
+    def __enter__(self) -> "Renderer":
+        if self.app.show_bars():
+            from rich.console import Console
+            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
+                                       TimeRemainingColumn, TransferSpeedColumn)
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                 TransferSpeedColumn(), TimeRemainingColumn(),
+                                 console=Console(stderr=True), transient=False,
+                                 refresh_per_second=8)
+            self._bar.start()
+            self._task = self._bar.add_task(self._files_label(), total=None)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def _files_label(self) -> str:
+        total = f"{self._files_total}" + ("" if self._plan_done else "+")
+        return f"{self._files_done}/{total} files"
+
+    # -- events --------------------------------------------------------
+    def __call__(self, e: ev.Event) -> None:
+        with self._lock:
+            if isinstance(e, ev.Planned):
+                self._files_total += 1
+                self._bytes_total += e.size or 0
+                self._update()
+            elif isinstance(e, ev.PlanComplete):
+                self._plan_done = True
+                self._update()
+            elif isinstance(e, ev.Progress):
+                if self._bar is not None:
+                    self._bar.advance(self._task, e.n)
+            elif isinstance(e, ev.Finished):
+                self._files_done += 1
+                self._update()
+                self._finished(e)
+
+    def _update(self) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, total=self._bytes_total or None, description=self._files_label())
+
+    def _finished(self, e: ev.Finished) -> None:
+        if self.app.json:
+            obj = {"event": e.event, "src": e.src, "dst": e.dst, "bytes": e.bytes,
+                   "seconds": round(e.seconds, 6)}
+            if e.error:
+                obj["error"] = e.error
+            if e.reason:
+                obj["reason"] = e.reason
+            if e.dry_run:
+                obj["dry_run"] = True
+            self._out(json.dumps(obj))
+        if e.event == "failed":
+            self._err(f"dsctl: error: {e.error}")
+        elif e.dry_run and not self.app.json:
+            self._out(f"would copy {e.src} -> {e.dst}")
+        elif self.app.verbose and not self.app.quiet:
+            if e.event == "copied":
+                self._err(f"{self.verb} {e.src} -> {e.dst} ({human(e.bytes)})")
+            else:
+                self._err(f"skipped {e.src} -> {e.dst} ({e.reason})")
+
+    # -- output --------------------------------------------------------
+    def _out(self, line: str) -> None:
+        sys.stdout.write(scrub(line) + "\n")
+        sys.stdout.flush()
+
+    def _err(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.console.print(scrub(line), markup=False, highlight=False)
+        else:
+            sys.stderr.write(scrub(line) + "\n")
+            sys.stderr.flush()
+
+    def summary(self, s: ev.Summary, skip_hint: str = "") -> None:
+        if self.app.json:
+            self._out(json.dumps({"event": "summary", "copied": s.copied, "skipped": s.skipped,
+                                  "failed": s.failed, "bytes": s.bytes, "seconds": round(s.seconds, 6),
+                                  "dry_run": s.dry_run}))
+        if self.app.quiet:
+            return
+        if s.dry_run:
+            line = f"dsctl: dry run: would copy {s.copied} files ({human(s.bytes)})"
+        else:
+            rate = f", {human(int(s.bytes / s.seconds))}/s" if s.seconds > 0 and s.bytes else ""
+            line = (f"dsctl: {self.verb} {s.copied} file{'s' if s.copied != 1 else ''} "
+                    f"({human(s.bytes)}) in {s.seconds:.2f}s{rate}")
+        if s.skipped:
+            line += f"; skipped {s.skipped}{skip_hint}"
+        if s.failed:
+            line += f"; failed {s.failed}"
+        with self._lock:
+            self._err(line)

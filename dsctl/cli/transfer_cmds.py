@@ -1,0 +1,109 @@
+"""cp, upload, download: parse, call dsctl.ops.transfer, render."""
+
+from __future__ import annotations
+
+import click
+
+from .app import output_options, pass_app
+from .fmt import ByteSize
+
+MiB = 1024 * 1024
+
+
+def _transfer_options(f):
+    f = click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=32, show_default=True,
+                     help="Files transferred at once.")(f)
+    f = click.option("--part-size", type=ByteSize(), default="8MiB", show_default=True,
+                     help="Part size for large objects (grows to keep under 10,000 parts).")(f)
+    return f
+
+
+def _options(jobs: int, part_size: int, **kw):
+    from ..engine.run import TransferOptions
+
+    if part_size < 5 * MiB:
+        raise click.BadParameter("must be at least 5MiB (the S3 minimum part size)",
+                                 param_hint="--part-size")
+    return TransferOptions(jobs=jobs, part_size=part_size, **kw)
+
+
+def _run(app, verb, fn, skip_hint=""):
+    from ..ops.transfer import outcome
+
+    with app.renderer(verb) as r:
+        summary = fn(r)
+    r.summary(summary, skip_hint)
+    outcome(summary)
+
+
+@click.command("cp")
+@click.argument("paths", nargs=-1, required=True, metavar="SRC... DST")
+@click.option("-r", "--recursive", is_flag=True, help="Copy directories (key prefixes).")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only copy matching paths (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show what would be copied; change nothing.")
+@click.option("-n", "--no-clobber", is_flag=True, help="Skip files that exist at the destination.")
+@_transfer_options
+@output_options
+@pass_app
+def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_size):
+    """Copy files between any two stores.
+
+    \b
+    SRC/  (trailing slash) copies the contents of SRC into DST;
+    SRC   into DST/ or an existing directory creates DST/SRC.
+    Use '-' for stdin or stdout.
+    """
+    from ..ops.transfer import CopyRequest, copy
+
+    if len(paths) < 2:
+        raise click.UsageError("cp needs at least one SRC and a DST")
+    opts = _options(jobs, part_size, dry_run=dry_run, skip_existing=no_clobber)
+    req = CopyRequest(list(paths[:-1]), paths[-1], recursive=recursive, include=include,
+                      exclude=exclude, options=opts)
+    _run(app, "copied", lambda sink: copy(req, sink), " (exist)")
+
+
+@click.command("upload")
+@click.argument("paths", nargs=-1, required=True, metavar="SRC... URL")
+@click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+@_transfer_options
+@output_options
+@pass_app
+def upload(app, paths, overwrite, jobs, part_size):
+    """Upload local files and directories to a store prefix, keeping relative paths.
+
+    Existing destinations are skipped unless --overwrite.
+    """
+    from ..ops.transfer import upload as do_upload
+
+    if len(paths) < 2:
+        raise click.UsageError("upload needs at least one SRC and a URL")
+    opts = _options(jobs, part_size)
+    _run(app, "uploaded", lambda sink: do_upload(list(paths[:-1]), paths[-1], overwrite=overwrite,
+                                                  options=opts, sink=sink),
+         " (exist; use --overwrite)")
+
+
+@click.command("download")
+@click.argument("url")
+@click.argument("directory", metavar="DIR")
+@click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+@_transfer_options
+@output_options
+@pass_app
+def download(app, url, directory, overwrite, jobs, part_size):
+    """Download a store file or prefix into a local directory.
+
+    Existing files are skipped unless --overwrite; keys that would land
+    outside DIR are refused.
+    """
+    from ..ops.transfer import download as do_download
+
+    opts = _options(jobs, part_size)
+    _run(app, "downloaded", lambda sink: do_download(url, directory, overwrite=overwrite,
+                                                      options=opts, sink=sink),
+         " (exist; use --overwrite)")
+
+
+COMMANDS = [cp, upload, download]

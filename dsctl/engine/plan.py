@@ -1,0 +1,172 @@
+"""Expand sources into (src file, dst file) items, following SPEC section 1.
+
+Directory rules (rsync / fsspec copying):
+  * `src/` (trailing slash)                 -> the contents of src go into dst
+  * `src` into `dst/` or an existing dir    -> dst/<basename(src)>/...
+  * `src` into a new `dst` (no slash)       -> dst becomes the copy of src
+  * a file into `dst/` or an existing dir   -> dst/<basename>
+  * several sources or a glob               -> dst is a directory
+Globs are expanded by dsctl on every store; a match keeps its path relative to
+the pattern's literal prefix, so `src/**/*.csv` keeps sub-directories.
+Items are yielded lazily so the engine starts copying while listing runs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..errors import DsctlError, NotFound, UsageError
+from ..storage import Endpoint
+from ..storage.translate import translating
+from ..storage.urls import basename, join
+from .filters import PathFilter
+
+
+@dataclass(frozen=True)
+class Item:
+    src: Endpoint
+    dst: Endpoint
+    size: int | None
+    rel: str
+    error: DsctlError | None = None   # a planning-time refusal, reported as failed
+
+
+def _is_dir_info(info: dict) -> bool:
+    return info.get("type") == "directory"
+
+
+def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
+    """Metadata of an endpoint; NotFound if absent. Knows http's quirks."""
+    with translating(ep.url()):
+        if ep.backend.scheme == "http":
+            # A web server answers a directory URL with an HTML index as if it
+            # were a file: treat it as a directory when asked to recurse.
+            if ep.loc.trailing_slash or (want_dir and ep.fs.isdir(ep.path)):
+                return {"name": ep.path, "type": "directory", "size": 0}
+        return ep.fs.info(ep.path)
+
+
+def is_dir(ep: Endpoint) -> bool:
+    try:
+        return _is_dir_info(info(ep))
+    except NotFound:
+        return False
+
+
+def walk_files(ep: Endpoint) -> Iterator[tuple[str, dict]]:
+    """(relative path, info) of every file below a directory endpoint, sorted."""
+    root = ep.path.rstrip("/")
+    with translating(ep.url()):
+        found = ep.fs.find(root, detail=True, withdirs=False)
+    for path in sorted(found):
+        meta = found[path]
+        if _is_dir_info(meta) or path.endswith("/"):
+            continue  # directory marker objects
+        if ep.backend.scheme == "http":
+            rel = path[len(root):].lstrip("/")
+        elif path.startswith(root + "/"):
+            rel = path[len(root) + 1:]
+        else:
+            continue  # a sibling that merely shares the prefix ("dir2" for "dir")
+        if rel:
+            yield rel, meta
+
+
+def unsafe_reason(rel: str) -> str | None:
+    """Why a relative key must not be written below a local directory, if so."""
+    if "\\" in rel:
+        return "contains a backslash"
+    if rel.startswith("/") or re.match(r"^[A-Za-z]:", rel):
+        return "is an absolute path"
+    parts = rel.split("/")
+    if any(p == ".." for p in parts):
+        return "escapes the destination with '..'"
+    if any(p in ("", ".") for p in parts):
+        return "has an empty or '.' path segment"
+    return None
+
+
+def _glob_root(pattern: str) -> str:
+    parts = pattern.split("/")
+    literal = []
+    for p in parts:
+        if re.search(r"[*?\[]", p):
+            break
+        literal.append(p)
+    return "/".join(literal)
+
+
+class Planner:
+    def __init__(self, sources: list[Endpoint], dst: Endpoint, *, recursive: bool = False,
+                 filters: PathFilter | None = None, dst_is_dir: bool | None = None):
+        self.sources, self.dst, self.recursive = sources, dst, recursive
+        self.filters = filters or PathFilter()
+        multi = len(sources) > 1 or any(s.loc.has_glob for s in sources)
+        if dst_is_dir is None:
+            dst_is_dir = multi or dst.loc.trailing_slash or (not dst.is_stdio and is_dir(dst))
+        self.dst_is_dir = dst_is_dir
+        if dst.is_stdio and (multi or recursive):
+            raise UsageError("stdout ('-') can take only one file")
+
+    def __iter__(self) -> Iterator[Item]:
+        for src in self.sources:
+            yield from self._expand(src)
+
+    def _item(self, src: Endpoint, path: str, rel: str, size: int | None) -> Item:
+        dst = self.dst.child(rel) if rel else self.dst
+        s = src if path == src.path else src.at(path)
+        err = None
+        if self.dst.is_local and rel and (why := unsafe_reason(rel)):
+            err = UsageError(f"refusing to write key that {why}", s.url())
+        return Item(s, dst, size, rel, err)
+
+    def _expand(self, src: Endpoint) -> Iterator[Item]:
+        if src.is_stdio:
+            if self.dst_is_dir:
+                raise UsageError("copying from stdin needs a destination file name, not a directory")
+            yield Item(src, self.dst, None, "")
+            return
+        if src.loc.has_glob:
+            yield from self._expand_glob(src)
+            return
+        meta = info(src, want_dir=self.recursive)
+        if _is_dir_info(meta):
+            if not self.recursive:
+                raise UsageError("source is a directory; use -r to copy it", src.url())
+            into = src.loc.trailing_slash or not self.dst_is_dir
+            yield from self._expand_dir(src, "" if into else basename(src.path))
+        else:
+            rel = basename(src.path) if self.dst_is_dir else ""
+            if not self.filters or self.filters.keep(basename(src.path)):
+                yield self._item(src, src.path, rel, meta.get("size"))
+
+    def _expand_dir(self, src: Endpoint, prefix: str) -> Iterator[Item]:
+        for rel, meta in walk_files(src):
+            if self.filters and not self.filters.keep(rel):
+                continue
+            yield self._item(src, join(src.path, rel) if src.backend.scheme != "http" else meta["name"],
+                             join(prefix, rel), meta.get("size"))
+
+    def _expand_glob(self, src: Endpoint) -> Iterator[Item]:
+        with translating(src.url()):
+            matches = src.fs.glob(src.path, detail=True)
+        if not matches:
+            raise NotFound("no match for pattern", src.url())
+        root = _glob_root(src.path)
+        for path in sorted(matches):
+            meta = matches[path]
+            rel = posixpath.relpath(path, root) if root else path
+            if _is_dir_info(meta):
+                if not self.recursive:
+                    continue  # like cp: directories matched by a glob need -r
+                sub = src.at(path)
+                for r, m in walk_files(sub):
+                    if not self.filters or self.filters.keep(join(rel, r)):
+                        yield self._item(src, join(path, r), join(rel, r), m.get("size"))
+            elif not self.filters or self.filters.keep(rel):
+                yield self._item(src, path, rel, meta.get("size"))
+
+

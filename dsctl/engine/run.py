@@ -1,0 +1,123 @@
+"""The transfer engine: a bounded pool of workers over a lazily planned stream of items.
+
+The engine knows nothing about terminals: it reports through `sink(event)`.
+Concurrency: `jobs` files at once; large downloads add up to
+`max_parallel_parts` ranged reads each from a shared part pool; all buffers
+come out of one MemoryBudget. On Ctrl-C (KeyboardInterrupt in the main
+thread) workers are told to stop between chunks, every temp file and open
+multipart upload is discarded, and Interrupted (exit 130) is raised.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ..errors import DsctlError, Interrupted
+from ..storage.translate import translate
+from . import events as ev
+from .budget import Cancelled, MemoryBudget
+from .copy import CopyContext, copy_one
+from .localfile import remove_leftovers
+from .plan import Item
+
+MiB = 1024 * 1024
+
+
+@dataclass
+class TransferOptions:
+    jobs: int = 32
+    part_size: int = 8 * MiB
+    memory: int = 96 * MiB
+    max_parallel_parts: int = 8
+    dry_run: bool = False
+    skip_existing: bool = False
+
+
+class Engine:
+    def __init__(self, options: TransferOptions, sink: ev.Sink = ev.null_sink):
+        self.o = options
+        self.sink = sink
+        self.cancel = threading.Event()
+        self.budget = MemoryBudget(options.memory, self.cancel)
+        self._lock = threading.Lock()
+        self.summary = ev.Summary(dry_run=options.dry_run)
+
+    def run(self, items: Iterable[Item], exists: Callable[[Item], bool] | None = None) -> ev.Summary:
+        """Copy every item; per-item failures are reported, not raised."""
+        started = time.monotonic()
+        jobs = max(1, self.o.jobs)
+        files = ThreadPoolExecutor(jobs, thread_name_prefix="dsctl-file")
+        parts = ThreadPoolExecutor(max(1, min(jobs, self.o.max_parallel_parts * 2)),
+                                   thread_name_prefix="dsctl-part")
+        ctx = CopyContext(self.budget, self.o.part_size, parts, self.o.max_parallel_parts, self.cancel)
+        slots = threading.BoundedSemaphore(jobs * 2)  # bounds queued work while planning streams
+        futures = set()
+        try:
+            nfiles = nbytes = 0
+            for item in items:
+                self.sink(ev.Planned(item.src.url(), item.dst.url(), item.size))
+                nfiles += 1
+                nbytes += item.size or 0
+                while not slots.acquire(timeout=0.2):
+                    pass
+                fut = files.submit(self._one, item, ctx, exists)
+                fut.add_done_callback(lambda _f: slots.release())
+                futures.add(fut)
+                if len(futures) > jobs * 4:
+                    futures = {f for f in futures if not f.done()}
+            self.sink(ev.PlanComplete(nfiles, nbytes))
+            while futures:
+                done, futures = wait(futures, timeout=0.2)
+                for f in done:
+                    f.result()
+        except KeyboardInterrupt:
+            self.cancel.set()
+            files.shutdown(wait=True, cancel_futures=True)
+            parts.shutdown(wait=True, cancel_futures=True)
+            remove_leftovers()
+            raise Interrupted("interrupted; partial destinations were removed") from None
+        finally:
+            files.shutdown(wait=True)
+            parts.shutdown(wait=True)
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _finish(self, e: ev.Finished) -> None:
+        with self._lock:
+            self.summary.add(e)
+        self.sink(e)
+
+    def _one(self, item: Item, ctx: CopyContext, exists) -> None:
+        src, dst = item.src.url(), item.dst.url()
+        t0 = time.monotonic()
+        if item.error is not None:
+            self._failed(item, item.error, t0)
+            return
+        try:
+            if self.o.skip_existing and exists is not None and exists(item):
+                self._finish(ev.Finished("skipped", src, dst, 0, 0.0, reason="exists"))
+                return
+            if self.o.dry_run:
+                self._finish(ev.Finished("copied", src, dst, item.size or 0, 0.0, dry_run=True))
+                return
+            self.sink(ev.Started(src, dst, item.size))
+            n = copy_one(item.src, item.dst, item.size, ctx, lambda k: self.sink(ev.Progress(src, k)))
+        except Cancelled:
+            return
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes an event
+            if self.cancel.is_set():
+                return
+            self._failed(item, exc, t0)
+            return
+        self._finish(ev.Finished("copied", src, dst, n, time.monotonic() - t0))
+
+    def _failed(self, item: Item, exc: BaseException, t0: float) -> None:
+        err = exc if isinstance(exc, DsctlError) else translate(exc, item.src.url())
+        if err.url is None:
+            err.url = item.src.url()
+        self._finish(ev.Finished("failed", item.src.url(), item.dst.url(), 0, time.monotonic() - t0,
+                                 error=str(err), exit_code=int(err.exit_code)))

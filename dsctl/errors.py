@@ -1,0 +1,76 @@
+"""Typed errors and the one exit-status table (SPEC section 3).
+
+Everything below `dsctl.cli` raises these; backend exceptions are turned into
+them at the storage boundary (`dsctl.storage.translate`). Only `dsctl.cli.main`
+maps them to a process exit code.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    PARTIAL = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    ACCESS_DENIED = 4
+    TRANSIENT = 5
+    INTEGRITY = 6
+    UNSUPPORTED = 7
+    INTERRUPTED = 130
+
+
+class DsctlError(Exception):
+    """Base error: a one-line message, the URL it concerns, and its exit code."""
+
+    exit_code: ExitCode = ExitCode.PARTIAL
+
+    def __init__(self, message: str, url: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.url = url
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.url})" if self.url else self.message
+
+
+class UsageError(DsctlError):
+    exit_code = ExitCode.USAGE
+
+
+class NotFound(DsctlError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class AccessDenied(DsctlError):
+    exit_code = ExitCode.ACCESS_DENIED
+
+
+class TransientError(DsctlError):
+    exit_code = ExitCode.TRANSIENT
+
+
+class IntegrityError(DsctlError):
+    exit_code = ExitCode.INTEGRITY
+
+
+class Unsupported(DsctlError):
+    exit_code = ExitCode.UNSUPPORTED
+
+
+class Interrupted(DsctlError):
+    exit_code = ExitCode.INTERRUPTED
+
+
+class PartialFailure(DsctlError):
+    """Some items of a batch failed; the failures were already reported."""
+
+    exit_code = ExitCode.PARTIAL
+
+
+class ItemError(DsctlError):
+    """A per-item failure that is not one of the typed kinds above."""
+
+    exit_code = ExitCode.PARTIAL

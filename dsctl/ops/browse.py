@@ -1,0 +1,115 @@
+"""ls, stat and cat: read-only views of a store."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..engine.plan import info, walk_files
+from ..engine.streams import iter_chunks
+from ..errors import NotFound, UsageError
+from ..storage import Endpoint, resolve
+from ..storage.translate import translating
+from ..storage.urls import basename
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str            # relative to the listed URL; directories end with '/'
+    url: str
+    type: str            # "file" | "directory"
+    size: int | None
+    modified: str | None  # ISO 8601, UTC where the store says so
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "url": self.url, "type": self.type, "size": self.size,
+                "modified": self.modified}
+
+
+def modified_of(meta: dict) -> str | None:
+    """Normalise the modification time fields of the various backends."""
+    for key in ("LastModified", "last_modified", "updated", "mtime", "modified", "created", "timeCreated"):
+        v = meta.get(key)
+        if v is None:
+            continue
+        if isinstance(v, (int, float)):
+            v = _dt.datetime.fromtimestamp(v, tz=_dt.timezone.utc)
+        if isinstance(v, _dt.datetime):
+            if v.tzinfo is None:
+                v = v.replace(tzinfo=_dt.timezone.utc)
+            return v.astimezone(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return str(v)
+    return None
+
+
+def _entry(ep: Endpoint, path: str, name: str, meta: dict) -> Entry:
+    is_dir = meta.get("type") == "directory"
+    return Entry(name + ("/" if is_dir and not name.endswith("/") else ""), ep.url(path),
+                 "directory" if is_dir else "file", None if is_dir else meta.get("size"),
+                 modified_of(meta))
+
+
+def list_entries(url: str, recursive: bool = False) -> Iterator[Entry]:
+    """Entries under `url` (or the file itself); raises NotFound when absent."""
+    ep = resolve(url)
+    if ep.is_stdio:
+        raise UsageError("cannot list stdin")
+    if ep.loc.has_glob:
+        with translating(ep.url()):
+            matches = ep.fs.glob(ep.path, detail=True)
+        if not matches:
+            raise NotFound("no match for pattern", ep.url())
+        for path in sorted(matches):
+            yield _entry(ep, path, path if ep.backend.scheme == "http" else path, matches[path])
+        return
+    meta = info(ep, want_dir=True)
+    if meta.get("type") != "directory":
+        yield _entry(ep, ep.path, basename(ep.path), meta)
+        return
+    if recursive:
+        for rel, m in walk_files(ep):
+            yield _entry(ep, m.get("name", rel) if ep.backend.scheme == "http" else f"{ep.path.rstrip('/')}/{rel}",
+                         rel, m)
+        return
+    with translating(ep.url()):
+        listing = ep.fs.ls(ep.path, detail=True)
+    root = ep.path.rstrip("/")
+    for m in sorted(listing, key=lambda m: m["name"]):
+        path = m["name"].rstrip("/")
+        if path == root:
+            continue
+        yield _entry(ep, path, path[len(root):].lstrip("/") if path.startswith(root) else basename(path), m)
+
+
+def stat(url: str) -> dict:
+    """Metadata of one file or directory, normalised, with backend extras."""
+    ep = resolve(url)
+    meta = info(ep, want_dir=True)
+    out = {"url": ep.url(), "type": meta.get("type", "file"), "size": meta.get("size"),
+           "modified": modified_of(meta)}
+    for key in ("ETag", "etag", "md5Hash", "content_type", "ContentType", "contentType", "crc32c",
+                "StorageClass", "storageClass", "mimetype"):
+        if meta.get(key) is not None:
+            out[key.lower()] = str(meta[key]).strip('"') if not isinstance(meta[key], dict) else str(meta[key])
+    return out
+
+
+def cat(url: str, out=None, chunk: int = 4 * 1024 * 1024) -> int:
+    """Stream a file's bytes to `out` (stdout); returns the byte count."""
+    ep = resolve(url)
+    out = out or sys.stdout.buffer
+    size = None
+    if not ep.is_stdio:
+        meta = info(ep)
+        if meta.get("type") == "directory":
+            raise UsageError("is a directory", ep.url())
+        size = meta.get("size")
+    n = 0
+    for data in iter_chunks(ep, size, chunk, threading.Event()):
+        out.write(data)
+        n += len(data)
+    out.flush()
+    return n

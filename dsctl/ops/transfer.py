@@ -1,0 +1,100 @@
+"""cp, upload and download: resolve, plan, run the engine, return the Summary."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from ..engine import events as ev
+from ..engine.filters import PathFilter
+from ..engine.plan import Item, Planner, walk_files
+from ..engine.run import Engine, TransferOptions
+from ..errors import DsctlError, PartialFailure, UsageError
+from ..storage import Endpoint, resolve
+from ..storage.translate import translating
+
+
+@dataclass
+class CopyRequest:
+    sources: list[str]
+    dest: str
+    recursive: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    options: TransferOptions | None = None
+    dst_is_dir: bool | None = None
+
+
+class DestIndex:
+    """Answers "does this destination exist?" with one listing per destination root."""
+
+    def __init__(self, root: Endpoint, dst_is_dir: bool):
+        self.root, self.dst_is_dir = root, dst_is_dir
+        self._names: set[str] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, item: Item) -> bool:
+        if not self.dst_is_dir or item.dst.is_stdio:
+            with translating(item.dst.url()):
+                return not item.dst.is_stdio and item.dst.fs.exists(item.dst.path)
+        with self._lock:
+            if self._names is None:
+                try:
+                    self._names = {rel for rel, _ in walk_files(self.root)}
+                except DsctlError:
+                    self._names = set()  # no destination yet: nothing exists
+        return item.rel in self._names
+
+
+def copy(req: CopyRequest, sink: ev.Sink = ev.null_sink) -> ev.Summary:
+    """Copy every source to the destination; see engine.plan for the rules."""
+    opts = req.options or TransferOptions()
+    dst = resolve(req.dest, for_write=True)
+    sources = [resolve(s) for s in req.sources]
+    if dst.is_stdio:
+        opts.jobs = 1
+    planner = Planner(sources, dst, recursive=req.recursive,
+                      filters=PathFilter(req.include, req.exclude), dst_is_dir=req.dst_is_dir)
+    exists = DestIndex(dst, planner.dst_is_dir) if opts.skip_existing else None
+    return Engine(opts, sink).run(planner, exists)
+
+
+def upload(sources: list[str], dest: str, *, overwrite: bool, options: TransferOptions | None = None,
+           sink: ev.Sink = ev.null_sink) -> ev.Summary:
+    """Local files and directories into a store prefix, keeping relative paths."""
+    for s in sources:
+        if resolve_scheme(s) != "local":
+            raise UsageError("upload takes local files or directories; use 'dsctl cp' between stores", s)
+    opts = options or TransferOptions()
+    opts.skip_existing = not overwrite
+    return copy(CopyRequest(sources, dest, recursive=True, options=opts, dst_is_dir=True), sink)
+
+
+def download(source: str, dest_dir: str, *, overwrite: bool, options: TransferOptions | None = None,
+             sink: ev.Sink = ev.null_sink) -> ev.Summary:
+    """A store file or prefix into a local directory."""
+    if resolve_scheme(dest_dir) != "local":
+        raise UsageError("download writes to a local directory; use 'dsctl cp' between stores", dest_dir)
+    opts = options or TransferOptions()
+    opts.skip_existing = not overwrite
+    return copy(CopyRequest([source], dest_dir, recursive=True, options=opts, dst_is_dir=True), sink)
+
+
+def resolve_scheme(url: str) -> str:
+    from ..storage.urls import parse
+
+    return parse(url).scheme
+
+
+def outcome(summary: ev.Summary) -> None:
+    """Raise the error a finished run deserves: nothing if all went well,
+    the failures' own kind if every item failed alike, else PartialFailure."""
+    if not summary.failed:
+        return
+    codes = {f.exit_code for f in summary.failures}
+    if summary.copied == 0 and summary.skipped == 0 and len(codes) == 1:
+        err = PartialFailure(f"{summary.failed} of {summary.failed} files failed")
+        err.exit_code = type(err).exit_code.__class__(codes.pop())
+        raise err
+    total = summary.failed + summary.copied + summary.skipped
+    raise PartialFailure(f"{summary.failed} of {total} files failed")

@@ -1,0 +1,119 @@
+"""One way in to storage: `resolve(url) -> Endpoint(fs, path)`.
+
+Everything else in dsctl talks to stores through the fsspec filesystem an
+Endpoint carries. Backends are imported here, on first use of their scheme.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any, Iterator
+
+from ..errors import Unsupported, UsageError
+from . import options as _options
+from . import registry
+from .translate import translating
+from .urls import Location, join, parse
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A store (fsspec filesystem) and a path in it, plus how to print it."""
+
+    fs: Any
+    path: str
+    loc: Location
+    backend: registry.Backend
+
+    def __iter__(self) -> Iterator[Any]:  # so that `fs, path = resolve(url)` works
+        yield self.fs
+        yield self.path
+
+    @property
+    def is_local(self) -> bool:
+        return self.backend.scheme == "local"
+
+    @property
+    def is_stdio(self) -> bool:
+        return self.loc.scheme == "-"
+
+    def url(self, path: str | None = None) -> str:
+        """The user-facing URL of `path` (default: this endpoint's path)."""
+        p = self.path if path is None else path
+        if self.is_stdio:
+            return "-"
+        if self.backend.scheme in ("local", "http"):
+            return p
+        if self.backend.scheme == "memory":
+            return "memory://" + p.lstrip("/")
+        return f"{self.loc.given_scheme}://{p}"
+
+    def child(self, rel: str) -> "Endpoint":
+        """The endpoint for `rel` below this one."""
+        return replace(self, path=join(self.path, rel))
+
+    def at(self, path: str) -> "Endpoint":
+        """The endpoint for another path in the same store."""
+        return replace(self, path=path)
+
+    def writable_or_raise(self) -> None:
+        if not self.backend.writable:
+            raise Unsupported(f"{self.loc.given_scheme}:// is read-only", self.loc.raw)
+
+
+STDIO = registry.Backend("-", "-", "local", server_side_copy=False)
+
+
+def resolve(url: str, *, for_write: bool = False) -> Endpoint:
+    """Parse `url`, build its store's filesystem and return the Endpoint.
+
+    Raises UsageError for malformed URLs and unknown schemes, Unsupported for
+    writes to read-only stores (before any network call) and for missing
+    backend packages.
+    """
+    loc = parse(url)
+    if loc.scheme == "-":
+        return Endpoint(None, "-", loc, STDIO)
+    if loc.scheme == "ds":
+        raise Unsupported("ds:// profile URLs are not available in this version", url)
+    if loc.scheme == "store":
+        raise Unsupported("store:// artifact URLs are not available in this version", url)
+    backend = registry.lookup(loc.scheme) or registry.passthrough(loc.scheme)
+    if backend is None:
+        raise UsageError(f"unknown scheme '{loc.given_scheme}://'", url)
+    ep_for_checks = Endpoint(None, "", loc, backend)
+    if for_write:
+        ep_for_checks.writable_or_raise()
+    fs = _filesystem(backend, url)
+    return Endpoint(fs, _path_of(fs, loc), loc, backend)
+
+
+def _filesystem(backend: registry.Backend, url: str) -> Any:
+    for k, v in backend.env_setup:
+        os.environ.setdefault(k, v)
+    if backend.package:
+        try:
+            __import__(backend.package)
+        except ImportError:
+            raise Unsupported(f"{backend.scheme}:// needs the '{backend.package}' package: "
+                              f"{backend.install}", url) from None
+    import fsspec
+
+    opts = _options.build(backend.options)
+    try:
+        cls = fsspec.get_filesystem_class(backend.protocol)
+    except (ImportError, ValueError) as exc:
+        raise Unsupported(f"{backend.scheme}:// is not usable here: {backend.install}", url) from exc
+    with translating(url):
+        return cls(**opts)
+
+
+def _path_of(fs: Any, loc: Location) -> str:
+    if loc.scheme == "local":
+        p = os.path.abspath(os.path.expanduser(loc.rest))
+        return p
+    if loc.scheme == "http":
+        return loc.raw.rstrip("/") if not loc.raw.endswith("://") else loc.raw
+    p = fs._strip_protocol(loc.raw)
+    return p.rstrip("/") or p

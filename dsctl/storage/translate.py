@@ -1,0 +1,137 @@
+"""The storage error boundary: backend exceptions in, typed dsctl errors out.
+
+Backends raise a zoo of exceptions (OSError subclasses from fsspec, botocore
+ClientError codes, azure HttpResponseError, aiohttp and gcsfs HTTP errors).
+`translate` looks at the whole exception chain, by class name and status code
+so that no SDK has to be imported here, and returns one typed error with a
+short, scrubbed, one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno as _errno
+from typing import Iterator
+
+from .. import errors as E
+from ..redact import scrub
+
+_DENIED_CODES = {"AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken",
+                 "ExpiredToken", "AuthorizationFailure", "AuthenticationFailed",
+                 "AuthorizationPermissionMismatch", "InvalidSecurity", "AllAccessDisabled",
+                 "InsufficientAccountPermissions", "NoCredentialsError", "PartialCredentialsError"}
+_NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "ContainerNotFound",
+                    "BlobNotFound", "ResourceNotFound", "NoSuchUpload"}
+_TRANSIENT_NAMES = {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+                    "ConnectionClosedError", "ClientConnectorError", "ServerDisconnectedError",
+                    "ServiceRequestError", "ServiceResponseError", "ClientPayloadError",
+                    "ServerTimeoutError", "TimeoutError", "ConnectionError", "IncompleteRead",
+                    "ClientOSError"}
+_DENIED_NAMES = {"ClientAuthenticationError", "NoCredentialsError", "PartialCredentialsError",
+                 "CredentialRetrievalError", "DefaultCredentialsError", "RefreshError",
+                 "CredentialUnavailableError"}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _status(exc: BaseException) -> int | None:
+    for attr in ("status_code", "status", "code"):
+        v = getattr(exc, attr, None)
+        if isinstance(v, int) and 100 <= v < 600:
+            return v
+    resp = getattr(exc, "response", None)
+    if isinstance(resp, dict):
+        v = resp.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if isinstance(v, int):
+            return v
+    return None
+
+
+def _code(exc: BaseException) -> str | None:
+    resp = getattr(exc, "response", None)
+    if isinstance(resp, dict):
+        return resp.get("Error", {}).get("Code")
+    return getattr(exc, "error_code", None)
+
+
+def reason(exc: BaseException) -> str:
+    """A short one-line, scrubbed description of an exception."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror and not exc.filename:
+        text = exc.strerror
+    line = text.splitlines()[0] if text else ""
+    line = scrub(line)
+    return line if len(line) <= 200 else line[:197] + "..."
+
+
+def classify(exc: BaseException) -> type[E.DsctlError]:
+    """The dsctl error class that best describes a backend exception."""
+    for e in _chain(exc):
+        name, code, status = type(e).__name__, _code(e), _status(e)
+        if isinstance(e, E.DsctlError):
+            return type(e)
+        if code in _DENIED_CODES or name in _DENIED_NAMES or status in (401, 403):
+            return E.AccessDenied
+        if code in _NOT_FOUND_CODES or name in ("ResourceNotFoundError",) or status == 404:
+            return E.NotFound
+        if isinstance(e, FileNotFoundError):
+            return E.NotFound
+        if isinstance(e, PermissionError):
+            return E.AccessDenied
+        if status is not None and (status >= 500 or status in (408, 429)):
+            return E.TransientError
+        if name in _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
+            return E.TransientError
+        if isinstance(e, OSError) and e.errno in (_errno.ECONNREFUSED, _errno.ETIMEDOUT, _errno.EHOSTUNREACH,
+                                                   _errno.ENETUNREACH, _errno.ECONNRESET):
+            return E.TransientError
+        if isinstance(e, NotImplementedError):
+            return E.Unsupported
+        if isinstance(e, (IsADirectoryError, NotADirectoryError)):
+            return E.UsageError
+    return E.ItemError
+
+
+_PREFIX = {E.NotFound: "not found", E.AccessDenied: "access denied", E.TransientError: "transient failure",
+           E.Unsupported: "unsupported", E.UsageError: "invalid target"}
+
+
+def translate(exc: BaseException, url: str | None) -> E.DsctlError:
+    """Turn any exception into a typed DsctlError about `url`."""
+    if isinstance(exc, E.DsctlError):
+        if exc.url is None:
+            exc.url = url
+        return exc
+    cls = classify(exc)
+    why = reason(exc)
+    prefix = _PREFIX.get(cls)
+    if cls is E.NotFound:
+        message = "not found"
+    elif prefix:
+        message = f"{prefix}: {why}"
+    else:
+        message = why
+    err = cls(message, scrub(url) if url else url)
+    return err
+
+
+@contextlib.contextmanager
+def translating(url: str | None):
+    """Re-raise any backend exception inside the block as a typed error."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except E.DsctlError as exc:
+        if exc.url is None:
+            exc.url = url
+        raise
+    except BaseException as exc:  # noqa: BLE001 - this is the boundary
+        raise translate(exc, url) from exc
