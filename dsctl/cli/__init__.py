@@ -44,9 +44,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(cli, args, debug: bool) -> int:
     try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:
-        pass  # not the main thread (embedded use)
+        previous = None  # not the main thread (embedded use)
+    try:
+        return _dispatch(cli, args, debug)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(cli, args, debug: bool) -> int:
     try:
         cli.main(args=args, prog_name="dsctl", standalone_mode=False)
         return ExitCode.OK

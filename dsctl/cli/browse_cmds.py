@@ -25,7 +25,7 @@ def ls(app, url, recursive, long_):
     """List entries under URL (directories end with '/')."""
     from ..ops.browse import list_entries
 
-    for e in list_entries(url, recursive=recursive):
+    for e in list_entries(url, recursive=recursive, detail=long_ or app.json):
         if app.json:
             _out(json.dumps(e.as_dict()))
         elif long_:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -66,7 +67,7 @@ def walk_files(ep: Endpoint) -> Iterator[tuple[str, dict]]:
         if _is_dir_info(meta) or path.endswith("/"):
             continue  # directory marker objects
         if ep.backend.scheme == "http":
-            rel = path[len(root):].lstrip("/")
+            rel = unquote(path[len(root):].lstrip("/"))
         elif path.startswith(root + "/"):
             rel = path[len(root) + 1:]
         else:

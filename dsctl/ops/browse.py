@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import threading
+from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -52,9 +53,24 @@ def _entry(ep: Endpoint, path: str, name: str, meta: dict) -> Entry:
                  modified_of(meta))
 
 
-def list_entries(url: str, recursive: bool = False) -> Iterator[Entry]:
-    """Entries under `url` (or the file itself); raises NotFound when absent."""
+def list_entries(url: str, recursive: bool = False, detail: bool = False) -> Iterator[Entry]:
+    """Entries under `url` (or the file itself); raises NotFound when absent.
+
+    With `detail`, sizes missing from a listing (web server indexes) are
+    fetched per file."""
     ep = resolve(url)
+    for e in _entries(ep, recursive):
+        if detail and e.size is None and e.type == "file":
+            meta = info(ep.at(_path_in(ep, e)))
+            e = Entry(e.name, e.url, e.type, meta.get("size"), e.modified or modified_of(meta))
+        yield e
+
+
+def _path_in(ep: Endpoint, e: Entry) -> str:
+    return e.url if ep.backend.scheme == "http" else ep.fs._strip_protocol(e.url)
+
+
+def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
     if ep.is_stdio:
         raise UsageError("cannot list stdin")
     if ep.loc.has_glob:
@@ -63,7 +79,7 @@ def list_entries(url: str, recursive: bool = False) -> Iterator[Entry]:
         if not matches:
             raise NotFound("no match for pattern", ep.url())
         for path in sorted(matches):
-            yield _entry(ep, path, path if ep.backend.scheme == "http" else path, matches[path])
+            yield _entry(ep, path, path, matches[path])
         return
     meta = info(ep, want_dir=True)
     if meta.get("type") != "directory":
@@ -81,7 +97,8 @@ def list_entries(url: str, recursive: bool = False) -> Iterator[Entry]:
         path = m["name"].rstrip("/")
         if path == root:
             continue
-        yield _entry(ep, path, path[len(root):].lstrip("/") if path.startswith(root) else basename(path), m)
+        name = path[len(root):].lstrip("/") if path.startswith(root) else basename(path)
+        yield _entry(ep, path, unquote(name) if ep.backend.scheme == "http" else name, m)
 
 
 def stat(url: str) -> dict:

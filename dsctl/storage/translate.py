@@ -113,7 +113,9 @@ def translate(exc: BaseException, url: str | None) -> E.DsctlError:
     why = reason(exc)
     prefix = _PREFIX.get(cls)
     if cls is E.NotFound:
-        message = "not found"
+        codes = {_code(e) for e in _chain(exc)}
+        message = ("bucket or container not found" if codes & {"NoSuchBucket", "ContainerNotFound"}
+                   else "not found")
     elif prefix:
         message = f"{prefix}: {why}"
     else:

@@ -1,0 +1,231 @@
+"""The same behaviour, asserted against every backend on its real server."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from .cli import run
+
+
+def _files(root) -> dict[str, bytes]:
+    out = {}
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            out[os.path.relpath(p, root).replace(os.sep, "/")] = open(p, "rb").read()
+    return out
+
+
+SEED = {"a.txt": b"alpha\n", "b.csv": b"x,y\n1,2\n", "sub/c.txt": b"gamma\n", "sub/deeper/d.txt": b"delta"}
+
+
+def test_ls_names_sizes_and_json(store):
+    store.put_many(SEED)
+    r = run("ls", store.url())
+    assert r.code == 0, r
+    assert r.lines == ["a.txt", "b.csv", "sub/"]
+    r = run("ls", "-r", store.url())
+    assert r.code == 0, r
+    assert r.lines == ["a.txt", "b.csv", "sub/c.txt", "sub/deeper/d.txt"]
+    r = run("ls", "-l", store.url("a.txt"))
+    assert r.code == 0 and r.lines[0].split()[0] == "6" and r.lines[0].endswith("a.txt"), r
+    r = run("--json", "ls", "-r", store.url("sub"))
+    entries = [json.loads(line) for line in r.lines]
+    assert [(e["name"], e["size"], e["type"]) for e in entries] == [
+        ("c.txt", 6, "file"), ("deeper/d.txt", 5, "file")]
+
+
+def test_cat_and_stat(store):
+    store.put("dir/f.bin", bytes(range(256)) * 10)
+    r = run("cat", store.url("dir/f.bin"))
+    assert r.code == 0 and r.out == bytes(range(256)) * 10, r
+    r = run("--json", "stat", store.url("dir/f.bin"))
+    assert r.code == 0, r
+    meta = json.loads(r.out)
+    assert meta["type"] == "file" and meta["size"] == 2560
+
+
+def test_upload_then_download_roundtrip(wstore, tmp_path):
+    src = tmp_path / "up"
+    (src / "nested").mkdir(parents=True)
+    (src / "one.txt").write_bytes(b"1" * 100)
+    (src / "nested" / "two.bin").write_bytes(os.urandom(70_000))
+    r = run("upload", src, wstore.url("in/"))
+    assert r.code == 0, r
+    assert wstore.keys() == {"in/up/one.txt", "in/up/nested/two.bin"}
+    assert wstore.get("in/up/nested/two.bin") == (src / "nested" / "two.bin").read_bytes()
+    r = run("download", wstore.url("in/up"), tmp_path / "down")
+    assert r.code == 0, r
+    assert _files(tmp_path / "down") == {"up/one.txt": b"1" * 100,
+                                         "up/nested/two.bin": (src / "nested" / "two.bin").read_bytes()}
+
+
+def test_directory_semantics_trailing_slash(wstore):
+    wstore.put_many({"src/a.txt": b"A", "src/s/b.txt": b"B"})
+    assert run("cp", "-r", wstore.url("src/"), wstore.url("contents/")).code == 0
+    assert run("cp", "-r", wstore.url("src"), wstore.url("into/")).code == 0
+    assert run("cp", "-r", wstore.url("src"), wstore.url("renamed")).code == 0
+    assert run("cp", wstore.url("src/a.txt"), wstore.url("filedir/")).code == 0
+    assert run("cp", wstore.url("src/a.txt"), wstore.url("newname.txt")).code == 0
+    keys = wstore.keys() - {"src/a.txt", "src/s/b.txt"}
+    assert keys == {"contents/a.txt", "contents/s/b.txt", "into/src/a.txt", "into/src/s/b.txt",
+                    "renamed/a.txt", "renamed/s/b.txt", "filedir/a.txt", "newname.txt"}
+    assert wstore.get("into/src/s/b.txt") == b"B"
+
+
+def test_directory_without_recursive_is_usage_error(store, tmp_path):
+    store.put("d/x.txt", b"x")
+    r = run("cp", store.url("d/"), tmp_path / "out/")
+    assert r.code == 2 and "use -r" in r.err, r
+    assert not (tmp_path / "out").exists()
+
+
+def test_globs(store, tmp_path):
+    store.put_many({"g/a.txt": b"a", "g/b.txt": b"b", "g/c.csv": b"c", "g/sub/d.txt": b"d"})
+    r = run("cp", store.url("g/*.txt"), tmp_path / "out")
+    assert r.code == 0, r
+    assert _files(tmp_path / "out") == {"a.txt": b"a", "b.txt": b"b"}
+    r = run("ls", store.url("g/*.csv"))
+    assert r.code == 0 and [line.rsplit("/", 1)[-1] for line in r.lines] == ["c.csv"], r
+    r = run("cp", "-r", store.url("g/**/d.txt"), tmp_path / "deep/")
+    assert r.code == 0, r
+    assert _files(tmp_path / "deep") == {"sub/d.txt": b"d"}
+    r = run("cp", store.url("g/*.nothing"), tmp_path / "none/")
+    assert r.code == 3, r
+
+
+def test_include_exclude(store, tmp_path):
+    store.put_many({"f/keep.csv": b"1", "f/drop.tmp": b"2", "f/s/keep2.csv": b"3", "f/s/x.txt": b"4"})
+    r = run("cp", "-r", "--include", "*.csv", "--exclude", "s/keep2.csv", store.url("f/"), tmp_path / "o/")
+    assert r.code == 0, r
+    assert _files(tmp_path / "o") == {"keep.csv": b"1"}
+
+
+def test_dry_run_writes_nothing(store, tmp_path):
+    store.put_many({"dr/a": b"a", "dr/b": b"b"})
+    r = run("cp", "-r", "--dry-run", store.url("dr/"), tmp_path / "o/")
+    assert r.code == 0, r
+    assert len([line for line in r.lines if line.startswith("would copy")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_no_clobber_and_overwrite(wstore, tmp_path):
+    wstore.put("nc/a.txt", b"old")
+    src = tmp_path / "nc"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"new")
+    (src / "b.txt").write_bytes(b"bee")
+    r = run("upload", src, wstore.url())
+    assert r.code == 0, r
+    assert "skipped 1" in r.err and "--overwrite" in r.err
+    assert wstore.get("nc/a.txt") == b"old" and wstore.get("nc/b.txt") == b"bee"
+    r = run("cp", "-r", "--no-clobber", src, wstore.url("/"))
+    assert r.code == 0 and wstore.get("nc/a.txt") == b"old", r
+    r = run("upload", "--overwrite", src, wstore.url())
+    assert r.code == 0 and wstore.get("nc/a.txt") == b"new", r
+
+
+def test_large_object_roundtrip(wstore, tmp_path):
+    data = os.urandom(21 * 1024 * 1024 + 123)  # several 8 MiB parts, ragged end
+    (tmp_path / "big.bin").write_bytes(data)
+    r = run("cp", tmp_path / "big.bin", wstore.url("big/big.bin"))
+    assert r.code == 0, r
+    assert wstore.get("big/big.bin") == data
+    r = run("cp", wstore.url("big/big.bin"), tmp_path / "back.bin")
+    assert r.code == 0, r
+    assert (tmp_path / "back.bin").read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir() if "dsctl" in p.name] == []
+
+
+def test_large_object_download(store, tmp_path):
+    data = os.urandom(17 * 1024 * 1024)
+    store.put("l/blob", data)
+    r = run("download", store.url("l/blob"), tmp_path / "d")
+    assert r.code == 0, r
+    assert (tmp_path / "d" / "blob").read_bytes() == data
+
+
+def test_empty_file(store, tmp_path):
+    store.put("e/empty", b"")
+    r = run("cp", store.url("e/empty"), tmp_path / "empty")
+    assert r.code == 0 and (tmp_path / "empty").read_bytes() == b"", r
+    r = run("cat", store.url("e/empty"))
+    assert r.code == 0 and r.out == b"", r
+
+
+def test_empty_file_upload(wstore, tmp_path):
+    (tmp_path / "z").write_bytes(b"")
+    r = run("cp", tmp_path / "z", wstore.url("z"))
+    assert r.code == 0 and wstore.exists("z") and wstore.get("z") == b"", r
+
+
+def test_unicode_and_spaces(store, tmp_path):
+    name = "dir with space/naïve ☃ file.txt"
+    store.put(name, "snow ☃".encode())
+    r = run("ls", "-r", store.url("dir with space"))
+    assert r.code == 0 and r.lines == ["naïve ☃ file.txt"], r
+    r = run("cp", "-r", store.url("dir with space/"), tmp_path / "u/")
+    assert r.code == 0, r
+    assert (tmp_path / "u" / "naïve ☃ file.txt").read_bytes() == "snow ☃".encode()
+
+
+def test_unicode_upload(wstore, tmp_path):
+    (tmp_path / "ünï cödé.txt").write_bytes(b"u")
+    r = run("cp", tmp_path / "ünï cödé.txt", wstore.url("x y/"))
+    assert r.code == 0 and wstore.get("x y/ünï cödé.txt") == b"u", r
+
+
+def test_many_keys_in_one_prefix(store, tmp_path):
+    files = {f"many/k{i:05d}.txt": str(i).encode() for i in range(1503)}
+    store.put_many(files)
+    r = run("ls", "-r", store.url("many"))
+    assert r.code == 0, r
+    assert len(r.lines) == 1503 and r.lines[0] == "k00000.txt" and r.lines[-1] == "k01502.txt"
+    r = run("cp", "-r", store.url("many/"), tmp_path / "m/")
+    assert r.code == 0, r
+    got = _files(tmp_path / "m")
+    assert len(got) == 1503 and got["k01234.txt"] == b"1234"
+
+
+def test_missing_source_is_not_found_and_leaves_nothing(store, tmp_path):
+    store.put("present", b"p")
+    for args in (("cp", store.url("absent.txt"), tmp_path / "dst.txt"),
+                 ("ls", store.url("absent/")), ("cat", store.url("absent.txt")),
+                 ("stat", store.url("absent.txt")), ("download", store.url("absent"), tmp_path / "dl")):
+        r = run(*args)
+        assert r.code == 3, (args, r)
+        assert r.err.startswith("dsctl: error: ") and "Traceback" not in r.err, r
+    assert sorted(os.listdir(tmp_path)) == ["store"] or sorted(os.listdir(tmp_path)) == []
+
+
+def test_sibling_prefix_not_included(store, tmp_path):
+    store.put_many({"dir/a": b"a", "dir2/b": b"b", "dirx": b"c"})
+    r = run("ls", "-r", store.url("dir"))
+    assert r.lines == ["a"], r
+    r = run("cp", "-r", store.url("dir"), f"{tmp_path}/o/")
+    assert r.code == 0 and _files(tmp_path / "o") == {"dir/a": b"a"}, r
+
+
+def test_rm(wstore):
+    wstore.put_many({"r/a": b"a", "r/s/b": b"b", "r/s/c": b"c", "keep": b"k"})
+    r = run("rm", wstore.url("r/s"))
+    assert r.code == 2 and "-r" in r.err, r
+    r = run("rm", "-r", "--dry-run", wstore.url("r/s"))
+    assert r.code == 0 and len(r.lines) == 2 and wstore.exists("r/s/b"), r
+    r = run("rm", wstore.url("r/a"))
+    assert r.code == 0 and not wstore.exists("r/a"), r
+    r = run("rm", "-r", wstore.url("r/s"))
+    assert r.code == 0, r
+    assert wstore.keys() == {"keep"}
+    r = run("rm", wstore.url("r/a"))
+    assert r.code == 3, r
+
+
+def test_stdin_and_stdout(wstore):
+    r = run("cp", "-", wstore.url("from-stdin.txt"), input=b"piped bytes")
+    assert r.code == 0 and wstore.get("from-stdin.txt") == b"piped bytes", r
+    r = run("cp", wstore.url("from-stdin.txt"), "-")
+    assert r.code == 0 and r.out == b"piped bytes", r
