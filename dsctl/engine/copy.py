@@ -6,18 +6,22 @@ Strategies, in order:
   * small object (<= one part)          -> one GET, one PUT
   * large object to a local file        -> parallel ranged GETs into a
                                            pre-sized temp file, then rename
+  * large object to S3 / Azure          -> parallel part uploads (multipart /
+                                           staged blocks), aborted on failure
   * anything else                       -> chunked stream into the writer
 Every strategy reserves its buffers from the shared MemoryBudget first.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import IntegrityError
+from ..storage.parts import part_writer, supports_parts
 from ..storage.translate import translating
 from .budget import Cancelled, MemoryBudget
 from .localfile import AtomicLocalFile
@@ -59,9 +63,11 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
     part = part_size_for(size, ctx.part_size)
     if size is not None and size <= part and not dst.is_stdio and not src.is_stdio:
         return _copy_small(src, dst, size, ctx, progress)
-    if (dst.is_local and size is not None and not src.is_local and not src.is_stdio
-            and src.backend.scheme != "http"):
+    rangeable = size is not None and not src.is_stdio and src.backend.scheme != "http"
+    if rangeable and dst.is_local and not src.is_local:
         return _download_parallel(src, dst, size, part, ctx, progress)
+    if rangeable and not dst.is_stdio and supports_parts(dst):
+        return _upload_parallel(src, dst, size, part, ctx, progress)
     return _stream(src, dst, size, part, ctx, progress)
 
 
@@ -102,43 +108,96 @@ def _stream(src, dst, size, part, ctx, progress) -> int:
     return moved
 
 
-def _download_parallel(src, dst, size, part, ctx, progress) -> int:
-    nparts = -(-size // part)
-    k = max(1, min(nparts, ctx.max_parallel_parts, ctx.budget.total // part))
-    fs, path = src.fs, src.path
+def _run_parts(ctx: CopyContext, size: int, part: int, k: int, do_part) -> None:
+    """Run do_part(number, offset, end) over every part, at most k at a time.
 
-    def fetch(start: int) -> int:
+    On any failure the parts still running finish before the error propagates,
+    so the caller can safely discard what they were writing into."""
+    pending: set = set()
+    try:
+        for number, off in enumerate(range(0, size, part), start=1):
+            pending.add(ctx.part_pool.submit(do_part, number, off, min(size, off + part)))
+            if len(pending) >= k:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    f.result()
+        done, pending = wait(pending)
+        for f in done:
+            f.result()
+    except BaseException:
+        for f in pending:
+            f.cancel()
+        wait(pending)
+        raise
+
+
+def _parallelism(size: int, part: int, ctx: CopyContext) -> int:
+    return max(1, min(-(-size // part), ctx.max_parallel_parts, ctx.budget.total // part))
+
+
+def _read_range(src, start: int, end: int, fd: int | None) -> bytes:
+    if fd is not None:
+        data = os.pread(fd, end - start, start)
+    else:
+        with translating(src.url()):
+            data = src.fs.cat_file(src.path, start=start, end=end)
+    if len(data) != end - start:
+        raise IntegrityError(f"read {len(data)} bytes at offset {start}, expected {end - start}", src.url())
+    return data
+
+
+def _download_parallel(src, dst, size, part, ctx, progress) -> int:
+    """Ranged GETs in parallel, written in place into a pre-sized temp file."""
+    k = _parallelism(size, part, ctx)
+
+    def do_part(_n: int, start: int, end: int) -> None:
         if ctx.cancel.is_set():
             raise Cancelled()
-        end = min(size, start + part)
-        with translating(src.url()):
-            data = fs.cat_file(path, start=start, end=end)
-        if len(data) != end - start:
-            raise IntegrityError(f"ranged read returned {len(data)} bytes, expected {end - start}",
-                                 src.url())
-        out.pwrite(data, start)
-        progress(len(data))
-        return len(data)
+        out.pwrite(_read_range(src, start, end, None), start)
+        progress(end - start)
 
     with ctx.budget.reserve(k * part):
         with translating(dst.url()):
             out = AtomicLocalFile(dst.path, size)
-        pending: set = set()
         try:
-            for off in range(0, size, part):
-                pending.add(ctx.part_pool.submit(fetch, off))
-                if len(pending) >= k:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        f.result()
-            done, pending = wait(pending)
-            for f in done:
-                f.result()
+            _run_parts(ctx, size, part, k, do_part)
             out.commit()
         except BaseException:
-            for f in pending:
-                f.cancel()
-            wait(pending)  # no part may still be writing when the temp file goes
             out.abort()
             raise
+    return size
+
+
+def _upload_parallel(src, dst, size, part, ctx, progress) -> int:
+    """Parts read (pread or ranged GET) and uploaded concurrently; abort on failure."""
+    k = _parallelism(size, part, ctx)
+
+    def do_part(n: int, start: int, end: int) -> None:
+        if ctx.cancel.is_set():
+            raise Cancelled()
+        data = _read_range(src, start, end, fd)
+        with translating(dst.url()):
+            writer.put(n, data)
+        progress(end - start)
+
+    with ctx.budget.reserve(k * part):
+        fd = os.open(src.path, os.O_RDONLY) if src.is_local else None
+        try:
+            with translating(dst.url()):
+                writer = part_writer(dst)
+            try:
+                _run_parts(ctx, size, part, k, do_part)
+                if ctx.cancel.is_set():
+                    raise Cancelled()
+                with translating(dst.url()):
+                    writer.complete()
+            except BaseException:
+                try:
+                    writer.abort()
+                except Exception:  # noqa: BLE001 - the original error matters more
+                    pass
+                raise
+        finally:
+            if fd is not None:
+                os.close(fd)
     return size

@@ -31,8 +31,8 @@ MiB = 1024 * 1024
 class TransferOptions:
     jobs: int = 32
     part_size: int = 8 * MiB
-    memory: int = 96 * MiB
-    max_parallel_parts: int = 8
+    memory: int = 40 * MiB
+    max_parallel_parts: int = 5
     dry_run: bool = False
     skip_existing: bool = False
 

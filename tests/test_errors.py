@@ -1,0 +1,195 @@
+"""Exit codes and messages for every row of SPEC section 3 that a transfer can hit."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from .cli import run, run_proc
+from .stores import BUCKET, make_store
+
+
+def _s3_env(srv, key=None, secret=None):
+    return {"AWS_ACCESS_KEY_ID": key or srv.admin_key,
+            "AWS_SECRET_ACCESS_KEY": secret or srv.admin_secret,
+            "AWS_ENDPOINT_URL": srv.endpoint_url}
+
+
+def _one_line_error(r):
+    lines = r.err.strip().splitlines()
+    assert lines and lines[-1].startswith("dsctl: error: "), r
+    assert "Traceback" not in r.err, r
+
+
+@pytest.fixture
+def s3(request, tmp_path, monkeypatch):
+    store = make_store("s3", request, tmp_path)
+    for k, v in store.env.items():
+        monkeypatch.setenv(k, v)
+    return store
+
+
+@pytest.fixture
+def az(request, tmp_path, monkeypatch):
+    store = make_store("az", request, tmp_path)
+    for k, v in store.env.items():
+        monkeypatch.setenv(k, v)
+    return store
+
+
+def test_wrong_s3_secret_is_access_denied(s3, s3_server, tmp_path, monkeypatch):
+    s3.put("f.txt", b"data")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "definitely-wrong-secret")
+    for args in (("ls", s3.url()), ("cat", s3.url("f.txt")), ("cp", s3.url("f.txt"), tmp_path / "o")):
+        r = run(*args)
+        assert r.code == 4, (args, r)
+        _one_line_error(r)
+        assert "definitely-wrong-secret" not in r.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_wrong_s3_key_id_is_access_denied(s3, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "NOSUCHKEY")
+    r = run("ls", s3.url())
+    assert r.code == 4, r
+    _one_line_error(r)
+
+
+def test_read_only_identity_is_denied_writes(s3, s3_server, tmp_path, monkeypatch):
+    s3.put("r.txt", b"readable")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.reader_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.reader_secret)
+    r = run("cat", s3.url("r.txt"))
+    assert r.code == 0 and r.out == b"readable", r
+    (tmp_path / "w.txt").write_bytes(b"w")
+    r = run("cp", tmp_path / "w.txt", s3.url("w.txt"))
+    assert r.code == 4, r
+    _one_line_error(r)
+    assert not s3.exists("w.txt")
+
+
+def test_wrong_azure_key_is_access_denied(az, azure_server, monkeypatch):
+    az.put("f.txt", b"data")
+    bad_key = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=" * 2
+    bad = azure_server.connection_string.replace(azure_server.account_key, bad_key)
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", bad)
+    r = run("cat", az.url("f.txt"))
+    assert r.code == 4, r
+    _one_line_error(r)
+    assert bad_key not in r.err
+
+
+def test_missing_bucket_and_container_are_not_found(s3, az, tmp_path):
+    (tmp_path / "f").write_bytes(b"f")
+    for url in ("s3://no-such-bucket-dsctl/x", "az://no-such-container-dsctl/x"):
+        r = run("ls", url)
+        assert r.code == 3, (url, r)
+        _one_line_error(r)
+        r = run("cp", tmp_path / "f", url)
+        assert r.code == 3, (url, r)
+
+
+def test_unknown_scheme_and_malformed_urls_are_usage_errors(tmp_path):
+    for args in (("ls", "nosuchscheme://x/y"), ("cp", tmp_path, "s3:///no-bucket"), ("ls", "s3://"),
+                 ("cp", "file://relative/path", tmp_path), ("ls", "az://"), ("cp", "-r")):
+        r = run(*args)
+        assert r.code == 2, (args, r)
+        _one_line_error(r)
+
+
+def test_bad_option_is_usage_error():
+    r = run("cp", "--no-such-option", "a", "b")
+    assert r.code == 2, r
+    _one_line_error(r)
+
+
+def test_write_to_http_is_unsupported_before_any_network_call(tmp_path):
+    (tmp_path / "f").write_bytes(b"f")
+    # Port 9 on loopback is closed: any network attempt would be a transient error (5), not 7.
+    t0 = time.monotonic()
+    for args in (("cp", tmp_path / "f", "http://127.0.0.1:9/x"), ("upload", tmp_path / "f", "https://127.0.0.1:9/"),
+                 ("rm", "http://127.0.0.1:9/x")):
+        r = run(*args)
+        assert r.code == 7, (args, r)
+        _one_line_error(r)
+        assert "read-only" in r.err
+    assert time.monotonic() - t0 < 5
+
+
+def test_unreachable_endpoint_is_transient(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    r = run("ls", "s3://bucket/x")
+    assert r.code == 5, r
+    _one_line_error(r)
+
+
+def test_partial_failure_is_exit_1_and_lists_failures(s3, tmp_path):
+    """One destination is blocked (a directory sits where the file goes); the rest land."""
+    s3.put_many({"in/a.txt": b"a", "in/b.txt": b"b", "in/c.txt": b"c"})
+    (tmp_path / "dst" / "a.txt").mkdir(parents=True)
+    r = run("cp", "-r", s3.url("in/"), f"{tmp_path}/dst/")
+    assert r.code == 1, r
+    assert (tmp_path / "dst" / "b.txt").read_bytes() == b"b"
+    assert (tmp_path / "dst" / "c.txt").read_bytes() == b"c"
+    errors = [line for line in r.err.splitlines() if line.startswith("dsctl: error:")]
+    assert any("a.txt" in line for line in errors), r
+    assert "failed 1" in r.err
+    assert sorted(os.listdir(tmp_path / "dst")) == ["a.txt", "b.txt", "c.txt"]  # no temp files
+
+
+def test_all_items_failing_alike_report_that_code(s3, s3_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.reader_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.reader_secret)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_bytes(b"a")
+    (tmp_path / "src" / "b.txt").write_bytes(b"b")
+    r = run("cp", "-r", f"{tmp_path}/src/", s3.url("out/"))
+    assert r.code == 4, r
+    assert "failed 2" in r.err
+
+
+def test_debug_shows_traceback_without_secret(s3, monkeypatch):
+    secret = "Sup3rSecretValue-should-never-print"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    r = run_proc("--debug", "ls", s3.url(), env={"AWS_SECRET_ACCESS_KEY": secret})
+    assert r.code == 4, r
+    assert "Traceback" in r.err
+    assert secret not in r.err and secret not in r.text
+
+
+def test_integrity_short_read_is_exit_6(tmp_path, http_server, monkeypatch):
+    """A server that sends fewer bytes than it announced: exit 6, no destination left."""
+    import http.server
+    import threading
+
+    class Liar(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"x" * 10)
+            self.wfile.flush()
+            self.connection.shutdown(2)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Liar)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{srv.server_address[1]}/file.bin"
+        r = run("cp", url, tmp_path / "out.bin")
+        assert r.code in (5, 6), r  # a cut connection is transient or a size mismatch
+        _one_line_error(r)
+        assert os.listdir(tmp_path) == []
+    finally:
+        srv.shutdown()
