@@ -21,6 +21,7 @@ from typing import Iterator
 
 from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint
+from ..storage.listing import iter_files
 from ..storage.translate import translating
 from ..storage.urls import basename, join
 from .filters import PathFilter
@@ -58,12 +59,9 @@ def is_dir(ep: Endpoint) -> bool:
 
 
 def walk_files(ep: Endpoint) -> Iterator[tuple[str, dict]]:
-    """(relative path, info) of every file below a directory endpoint, sorted."""
+    """(relative path, info) of every file below a directory endpoint, in key order."""
     root = ep.path.rstrip("/")
-    with translating(ep.url()):
-        found = ep.fs.find(root, detail=True, withdirs=False)
-    for path in sorted(found):
-        meta = found[path]
+    for path, meta in iter_files(ep):
         if _is_dir_info(meta) or path.endswith("/"):
             continue  # directory marker objects
         if ep.backend.scheme == "http":
