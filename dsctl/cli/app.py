@@ -39,9 +39,12 @@ class Application:
 pass_app = click.make_pass_decorator(Application)
 
 
-def _set(attr: str, combine=lambda old, new: new):
+def _set(attr: str, combine=lambda old, new: new, unset=(None, False, 0)):
+    """A callback that copies an option given after the command name onto the Application.
+
+    Values in `unset` mean "not given here" and leave the global setting alone."""
     def callback(ctx: click.Context, param, value):
-        if value not in (None, False, 0):
+        if value not in unset:
             app = ctx.find_object(Application)
             setattr(app, attr, combine(getattr(app, attr), value))
     return callback
@@ -50,7 +53,8 @@ def _set(attr: str, combine=lambda old, new: new):
 def output_options(f):
     """Let -v/-q/--json/--progress also follow the command name (`dsctl cp -v ...`)."""
     f = click.option("--progress/--no-progress", default=None, expose_value=False,
-                     callback=_set("progress"), help="Force progress bars on or off.")(f)
+                     callback=_set("progress", unset=(None,)),
+                     help="Force progress bars on or off.")(f)
     f = click.option("--json", "json_", is_flag=True, expose_value=False, callback=_set("json"),
                      help="NDJSON on stdout.")(f)
     f = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set("quiet"),

@@ -37,7 +37,7 @@ class Renderer:
             from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
                                        TimeRemainingColumn, TransferSpeedColumn)
 
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(binary_units=True),
                                  TransferSpeedColumn(), TimeRemainingColumn(),
                                  console=Console(stderr=True), transient=False,
                                  refresh_per_second=8)

@@ -40,7 +40,7 @@ def http() -> dict:
 
 
 def s3() -> dict:
-    opts: dict = {"config_kwargs": {"retries": {"max_attempts": 4, "mode": "standard"},
+    opts: dict = {"config_kwargs": {"retries": {"total_max_attempts": 4, "mode": "standard"},
                                      "connect_timeout": 10, "read_timeout": 60}}
     key, secret = _env("AWS_ACCESS_KEY_ID"), _env("AWS_SECRET_ACCESS_KEY")
     token = _env("AWS_SESSION_TOKEN")
