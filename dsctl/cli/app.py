@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 
@@ -86,17 +85,19 @@ def cli(ctx, profile, verbose, quiet, json_, progress, debug, config_dir):
       dsctl ls -l gs://bucket/prefix/
       dsctl cat https://example.org/file.csv | head
     """
+    from .. import config
+
     ctx.obj = Application(verbose=verbose, quiet=quiet, json=json_, progress=progress,
                           debug=debug, profile=profile, config_dir=config_dir)
-    if profile:
-        os.environ.setdefault("DSCTL_PROFILE", profile)
+    # Lower layers read the invocation's settings from dsctl.config.current().
+    ctx.with_resource(config.use(config.Settings(profile=profile, config_dir=config_dir)))
 
 
 def register() -> click.Group:
     """Attach every command to the root group (imports stay cheap: click only)."""
-    from . import browse_cmds, completion_cmd, transfer_cmds
+    from . import artifact_cmds, browse_cmds, completion_cmd, profile_cmds, transfer_cmds
 
-    for mod in (transfer_cmds, browse_cmds, completion_cmd):
+    for mod in (transfer_cmds, browse_cmds, profile_cmds, artifact_cmds, completion_cmd):
         for command in mod.COMMANDS:
             cli.add_command(command)
     return cli

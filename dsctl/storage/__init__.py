@@ -78,7 +78,11 @@ def resolve(url: str, *, for_write: bool = False) -> Endpoint:
     if loc.scheme == "ds":
         raise Unsupported("ds:// profile URLs are not available in this version", url)
     if loc.scheme == "store":
-        raise Unsupported("store:// artifact URLs are not available in this version", url)
+        if for_write:
+            raise Unsupported("store:// URLs are read-only; use 'dsctl artifact log'", url)
+        from ..artifacts.uri import resolve_store_url  # imported only for store:// URLs
+
+        return resolve_store_url(url)
     backend = registry.lookup(loc.scheme) or registry.passthrough(loc.scheme)
     if backend is None:
         raise UsageError(f"unknown scheme '{loc.given_scheme}://'", url)
