@@ -1,0 +1,126 @@
+"""What `artifact log` stores: hash a source, then upload only the blobs the root lacks.
+
+Pass 1 (`scan`) streams every source file once to hash it (bounded memory,
+a few files at a time). A directory becomes a manifest,
+`{"schema": "dsctl.manifest/v1", "files": {rel: {"sha256", "size"}}}` in
+canonical JSON, and its hash is the hash of that manifest; so identical
+content has an identical hash whether it is a file or a tree.
+
+Pass 2 (`upload`) hands the transfer engine one item per distinct hash the
+root does not have yet (objects/sha256/<aa>/<hash>), read through a
+VerifiedFS so that what is stored is exactly what was hashed. Blobs already
+present are reported as skipped, so progress and --json look like cp.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..engine import events as ev
+from ..engine.plan import Item, info, walk_files
+from ..engine.run import Engine, TransferOptions
+from ..engine.streams import iter_chunks
+from ..errors import UsageError
+from ..storage import Endpoint, resolve
+from ..storage.urls import basename
+from . import layout, records, storeio
+from .view import Ref, source_endpoint
+
+CHUNK = 4 * 1024 * 1024
+HASHERS = 8
+MANIFEST_SCHEMA = "dsctl.manifest/v1"
+
+
+@dataclass
+class SourceFile:
+    rel: str      # "" for a single file
+    path: str     # path in the source store
+    size: int
+    sha256: str = ""
+
+
+@dataclass
+class Content:
+    ep: Endpoint
+    is_dir: bool
+    name: str
+    files: list[SourceFile] = field(default_factory=list)
+    manifest: bytes | None = None
+
+    @property
+    def sha256(self) -> str:
+        return records.sha256_hex(self.manifest) if self.is_dir else self.files[0].sha256
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def scan(src_url: str, key: str) -> Content:
+    """Find and hash every file of the source (pass 1)."""
+    ep = resolve(src_url)
+    if ep.is_stdio:
+        raise UsageError("artifact log needs a file, directory or URL, not stdin")
+    meta = info(ep, want_dir=True)
+    name = basename(ep.path) or key
+    if meta.get("type") == "directory":
+        files = [SourceFile(rel, _path(ep, rel, m), m.get("size")) for rel, m in walk_files(ep)]
+        if not files:
+            raise UsageError("nothing to log: the directory is empty", ep.url())
+        content = Content(ep, True, name, files)
+    else:
+        content = Content(ep, False, name, [SourceFile("", ep.path, meta.get("size"))])
+    cancel = threading.Event()
+    with ThreadPoolExecutor(min(HASHERS, len(content.files))) as pool:
+        try:
+            for f, (digest, size) in zip(content.files, pool.map(lambda f: _hash(ep, f, cancel), content.files)):
+                f.sha256, f.size = digest, size
+        except BaseException:
+            cancel.set()
+            raise
+    if content.is_dir:
+        content.manifest = records.canonical({"schema": MANIFEST_SCHEMA, "files": {
+            f.rel: {"sha256": f.sha256, "size": f.size} for f in content.files}})
+    return content
+
+
+def _path(ep: Endpoint, rel: str, meta: dict) -> str:
+    return meta["name"] if ep.backend.scheme == "http" else ep.path.rstrip("/") + "/" + rel
+
+
+def _hash(ep: Endpoint, f: SourceFile, cancel: threading.Event) -> tuple[str, int]:
+    import hashlib
+
+    h, n = hashlib.sha256(), 0
+    for chunk in iter_chunks(ep.at(f.path), f.size, CHUNK, cancel):
+        h.update(chunk)
+        n += len(chunk)
+    return h.hexdigest(), n
+
+
+def missing(project_ep: Endpoint, digests: set[str]) -> set[str]:
+    """The digests with no blob yet (one listing per shard directory)."""
+    shards = sorted({d[:2] for d in digests})
+    present: set[str] = set()
+    with ThreadPoolExecutor(min(16, len(shards) or 1)) as pool:
+        for names in pool.map(lambda s: storeio.list_names(project_ep.child(layout.shard(s))), shards):
+            present.update(names)
+    return digests - present
+
+
+def upload(content: Content, project_ep: Endpoint, sink: ev.Sink, jobs: int = 32) -> ev.Summary:
+    """Store every blob the root lacks through the engine (pass 2)."""
+    todo = missing(project_ep, {f.sha256 for f in content.files})
+    refs = {f.path: Ref(f.path, f.size, f.sha256) for f in content.files}
+    src = source_endpoint(content.ep, refs)
+    items, seen = [], set()
+    for f in content.files:
+        if f.sha256 in seen:
+            continue  # the same bytes twice in one tree: stored once
+        seen.add(f.sha256)
+        items.append(Item(src.at(f.path), project_ep.child(layout.blob(f.sha256)), f.size,
+                          f.rel or content.name))
+    opts = TransferOptions(jobs=jobs, max_parallel_parts=1, skip_existing=True)
+    return Engine(opts, sink).run(items, lambda item: basename(item.dst.path) not in todo)
