@@ -20,6 +20,7 @@ os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"
 from .servers.azurite import AzuriteServer, start_azurite  # noqa: E402
 from .servers.base import ServerMissing, ServerStartError  # noqa: E402
 from .servers.fakegcs import FakeGcsServer, start_fake_gcs  # noqa: E402
+from .servers.keyring import SecretService, start_secret_service  # noqa: E402
 from .servers.moto import MotoServer, start_moto  # noqa: E402
 from .servers.nginx import NginxServer, start_nginx  # noqa: E402
 from .servers.seaweed import SeaweedServer, start_seaweed  # noqa: E402
@@ -72,3 +73,9 @@ def gcs_server(tmp_path_factory) -> Iterator[FakeGcsServer]:
 def http_server(tmp_path_factory) -> Iterator[NginxServer]:
     """nginx: http_url, https_url, root (write files here), ca_file, user, password."""
     yield from _serve(start_nginx, tmp_path_factory, "nginx")
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory) -> Iterator[SecretService]:
+    """gnome-keyring on a private D-Bus: bus_address, env (DBUS_SESSION_BUS_ADDRESS)."""
+    yield from _serve(start_secret_service, tmp_path_factory, "keyring")

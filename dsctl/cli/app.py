@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import click
 
 from .. import __version__
+from .complete import profile_names
 
 
 @dataclass
@@ -67,7 +68,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="dsctl", message="%(prog)s %(version)s")
-@click.option("--profile", envvar="DSCTL_PROFILE", metavar="NAME", help="Profile for bare URLs.")
+@click.option("--profile", envvar="DSCTL_PROFILE", metavar="NAME", help="Profile for bare URLs.",
+              shell_complete=profile_names)
 @click.option("-v", "--verbose", count=True, help="One line per file; repeat for more.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "json_", is_flag=True, help="NDJSON on stdout: one object per entry or event.")

@@ -8,6 +8,7 @@ import sys
 import click
 
 from .app import output_options, pass_app
+from .complete import urls
 from .fmt import human
 
 
@@ -16,7 +17,7 @@ def _out(line: str) -> None:
 
 
 @click.command("ls")
-@click.argument("url")
+@click.argument("url", shell_complete=urls)
 @click.option("-r", "--recursive", is_flag=True, help="List every file below URL.")
 @click.option("-l", "--long", "long_", is_flag=True, help="Add size and modification time.")
 @output_options
@@ -36,7 +37,7 @@ def ls(app, url, recursive, long_):
 
 
 @click.command("cat")
-@click.argument("url")
+@click.argument("url", shell_complete=urls)
 def cat(url):
     """Write a file's bytes to stdout."""
     from ..ops.browse import cat as do_cat
@@ -45,7 +46,7 @@ def cat(url):
 
 
 @click.command("stat")
-@click.argument("url")
+@click.argument("url", shell_complete=urls)
 @output_options
 @pass_app
 def stat(app, url):
@@ -63,7 +64,7 @@ def stat(app, url):
 
 
 @click.command("rm")
-@click.argument("url")
+@click.argument("url", shell_complete=urls)
 @click.option("-r", "--recursive", is_flag=True, help="Remove everything under URL.")
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
 @output_options

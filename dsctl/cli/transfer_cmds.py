@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import output_options, pass_app
+from .complete import urls
 from .fmt import ByteSize
 
 MiB = 1024 * 1024
@@ -37,7 +38,7 @@ def _run(app, verb, fn, skip_hint=""):
 
 
 @click.command("cp")
-@click.argument("paths", nargs=-1, required=True, metavar="SRC... DST")
+@click.argument("paths", nargs=-1, required=True, metavar="SRC... DST", shell_complete=urls)
 @click.option("-r", "--recursive", is_flag=True, help="Copy directories (key prefixes).")
 @click.option("--include", multiple=True, metavar="GLOB", help="Only copy matching paths (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths (repeatable).")
@@ -65,7 +66,7 @@ def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_
 
 
 @click.command("upload")
-@click.argument("paths", nargs=-1, required=True, metavar="SRC... URL")
+@click.argument("paths", nargs=-1, required=True, metavar="SRC... URL", shell_complete=urls)
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
 @_transfer_options
 @output_options
@@ -86,8 +87,8 @@ def upload(app, paths, overwrite, jobs, part_size):
 
 
 @click.command("download")
-@click.argument("url")
-@click.argument("directory", metavar="DIR")
+@click.argument("url", shell_complete=urls)
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
 @_transfer_options
 @output_options

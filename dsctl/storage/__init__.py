@@ -25,6 +25,7 @@ class Endpoint:
     path: str
     loc: Location
     backend: registry.Backend
+    alias: tuple[str, str] | None = None   # (store path of a profile root, "ds://name")
 
     def __iter__(self) -> Iterator[Any]:  # so that `fs, path = resolve(url)` works
         yield self.fs
@@ -43,6 +44,13 @@ class Endpoint:
         p = self.path if path is None else path
         if self.is_stdio:
             return "-"
+        if self.alias is not None:
+            root, shown = self.alias
+            root = root.rstrip("/")
+            if p.rstrip("/") == root:
+                return shown
+            if not root or p.startswith(root + "/"):
+                return f"{shown}/{p[len(root):].lstrip('/')}"
         if self.backend.scheme in ("local", "http"):
             return p
         if self.backend.scheme == "memory":
@@ -76,24 +84,48 @@ def resolve(url: str, *, for_write: bool = False) -> Endpoint:
     if loc.scheme == "-":
         return Endpoint(None, "-", loc, STDIO)
     if loc.scheme == "ds":
-        raise Unsupported("ds:// profile URLs are not available in this version", url)
+        return _resolve_profile_url(loc, for_write)
     if loc.scheme == "store":
         if for_write:
             raise Unsupported("store:// URLs are read-only; use 'dsctl artifact log'", url)
         from ..artifacts.uri import resolve_store_url  # imported only for store:// URLs
 
         return resolve_store_url(url)
-    backend = registry.lookup(loc.scheme) or registry.passthrough(loc.scheme)
-    if backend is None:
-        raise UsageError(f"unknown scheme '{loc.given_scheme}://'", url)
-    ep_for_checks = Endpoint(None, "", loc, backend)
-    if for_write:
-        ep_for_checks.writable_or_raise()
-    fs = _filesystem(backend, url)
+    backend = _backend(loc, for_write)
+    profile = None
+    if loc.scheme in ("s3", "gs", "az", "http"):
+        from ..profiles.effective import profile_for_bare_url
+
+        profile = profile_for_bare_url(backend.scheme)
+    fs = _filesystem(backend, url, profile)
     return Endpoint(fs, _path_of(fs, loc), loc, backend)
 
 
-def _filesystem(backend: registry.Backend, url: str) -> Any:
+def _backend(loc: Location, for_write: bool) -> registry.Backend:
+    backend = registry.lookup(loc.scheme) or registry.passthrough(loc.scheme)
+    if backend is None:
+        raise UsageError(f"unknown scheme '{loc.given_scheme}://'", loc.raw)
+    if for_write:
+        Endpoint(None, "", loc, backend).writable_or_raise()
+    return backend
+
+
+def _resolve_profile_url(loc: Location, for_write: bool) -> Endpoint:
+    """ds://name/path: the profile's store, the path joined onto its root."""
+    from ..profiles.effective import ds_target
+
+    name, _, rest = loc.rest.partition("/")
+    profile, target, root_url = ds_target(name, rest)
+    if loc.raw.endswith("/") and not target.endswith("/"):
+        target += "/"
+    tloc = parse(target, allow_root=True)
+    backend = _backend(tloc, for_write)
+    fs = _filesystem(backend, loc.raw, profile)
+    root = _path_of(fs, parse(root_url, allow_root=True))
+    return Endpoint(fs, _path_of(fs, tloc), tloc, backend, alias=(root, f"ds://{name}"))
+
+
+def _filesystem(backend: registry.Backend, url: str, profile=None) -> Any:
     for k, v in backend.env_setup:
         os.environ.setdefault(k, v)
     if backend.package:
@@ -104,7 +136,8 @@ def _filesystem(backend: registry.Backend, url: str) -> Any:
                               f"{backend.install}", url) from None
     import fsspec
 
-    opts = _options.build(backend.options)
+    with translating(url):
+        opts = _options.build(backend.options, profile)
     try:
         cls = fsspec.get_filesystem_class(backend.protocol)
     except (ImportError, ValueError) as exc:

@@ -1,8 +1,11 @@
-"""Build the keyword options for a backend's filesystem from the environment.
+"""Build the keyword options for a backend's filesystem: the one place where a
+URL's store options and credentials are decided.
 
-This is the one place where a URL's store options are decided. The profiles
-work plugs in here (a named profile's fields take precedence over the standard
-variables read below); nothing else in dsctl reads credentials.
+`build(builder, profile)`: with no profile, each backend's standard
+environment variables and default chain (the *_env builders); with a profile,
+its fields after precedence (dsctl.profiles.effective) turned into the
+backend's options by the *_profile builders. Auth modes `env`/`chain` read the
+standard variables / default chain but keep the profile's location fields.
 """
 
 from __future__ import annotations
@@ -35,13 +38,28 @@ def passthrough() -> dict:
 
 
 def http() -> dict:
-    # aiohttp honours SSL_CERT_FILE through the default SSL context.
-    return {"client_kwargs": {"trust_env": True}}
+    opts: dict = {"client_kwargs": {"trust_env": True}}
+    cafile = _env("SSL_CERT_FILE")
+    if cafile:
+        # aiohttp builds its default SSL context once, at import; read the CA file
+        # here so a private CA named in SSL_CERT_FILE is always honoured.
+        import ssl
+
+        opts["ssl"] = ssl.create_default_context(cafile=cafile)
+    return opts
 
 
 def s3() -> dict:
-    opts: dict = {"config_kwargs": {"retries": {"total_max_attempts": 4, "mode": "standard"},
-                                     "connect_timeout": 10, "read_timeout": 60}}
+    return s3_env()
+
+
+def _s3_base() -> dict:
+    return {"config_kwargs": {"retries": {"total_max_attempts": 4, "mode": "standard"},
+                              "connect_timeout": 10, "read_timeout": 60}}
+
+
+def s3_env() -> dict:
+    opts = _s3_base()
     key, secret = _env("AWS_ACCESS_KEY_ID"), _env("AWS_SECRET_ACCESS_KEY")
     token = _env("AWS_SESSION_TOKEN")
     redact.register(secret, token)
@@ -113,6 +131,11 @@ BUILDERS = {"local": local, "memory": memory, "passthrough": passthrough, "http"
             "s3": s3, "gcs": gcs, "azure": azure}
 
 
-def build(builder: str) -> dict:
-    """Options for a backend, by the builder name its registry entry gives."""
-    return BUILDERS[builder]()
+def build(builder: str, profile=None) -> dict:
+    """Options for a backend (by its registry builder name), from a profile if one applies."""
+    if profile is None:
+        return BUILDERS[builder]()
+    from ..profiles.effective import values
+    from . import profile_options
+
+    return profile_options.build(builder, profile.name, values(profile))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno as _errno
+import ssl
 from typing import Iterator
 
 from .. import errors as E
@@ -71,31 +72,48 @@ def reason(exc: BaseException) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
+def _classify_one(e: BaseException) -> type[E.DsctlError] | None:
+    name, code, status = type(e).__name__, _code(e), _status(e)
+    names = {c.__name__ for c in type(e).__mro__}
+    if code in _DENIED_CODES or names & _DENIED_NAMES or status in (401, 403):
+        return E.AccessDenied
+    if code in _NOT_FOUND_CODES or name in ("ResourceNotFoundError",) or status == 404:
+        return E.NotFound
+    if status is not None and (status >= 500 or status in (408, 429)):
+        return E.TransientError
+    if isinstance(e, ssl.SSLError):
+        return E.TransientError  # TLS failure: a network problem, not a missing object
+    if names & _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
+        return E.TransientError
+    if isinstance(e, OSError) and e.errno in (_errno.ECONNREFUSED, _errno.ETIMEDOUT, _errno.EHOSTUNREACH,
+                                               _errno.ENETUNREACH, _errno.ECONNRESET):
+        return E.TransientError
+    if isinstance(e, FileNotFoundError):
+        return E.NotFound
+    if isinstance(e, PermissionError):
+        return E.AccessDenied
+    if isinstance(e, NotImplementedError):
+        return E.Unsupported
+    if isinstance(e, (IsADirectoryError, NotADirectoryError)):
+        return E.UsageError
+    return None
+
+
 def classify(exc: BaseException) -> type[E.DsctlError]:
-    """The dsctl error class that best describes a backend exception."""
-    for e in _chain(exc):
-        name, code, status = type(e).__name__, _code(e), _status(e)
+    """The dsctl error class that best describes a backend exception.
+
+    The root cause decides: backends wrap it (fsspec's http raises
+    FileNotFoundError *from* a 401 or a refused connection), so the chain is
+    read from the deepest cause outwards."""
+    chain = list(_chain(exc))
+    if isinstance(chain[0], E.DsctlError):
+        return type(chain[0])
+    for e in reversed(chain):
         if isinstance(e, E.DsctlError):
             return type(e)
-        if code in _DENIED_CODES or name in _DENIED_NAMES or status in (401, 403):
-            return E.AccessDenied
-        if code in _NOT_FOUND_CODES or name in ("ResourceNotFoundError",) or status == 404:
-            return E.NotFound
-        if isinstance(e, FileNotFoundError):
-            return E.NotFound
-        if isinstance(e, PermissionError):
-            return E.AccessDenied
-        if status is not None and (status >= 500 or status in (408, 429)):
-            return E.TransientError
-        if name in _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
-            return E.TransientError
-        if isinstance(e, OSError) and e.errno in (_errno.ECONNREFUSED, _errno.ETIMEDOUT, _errno.EHOSTUNREACH,
-                                                   _errno.ENETUNREACH, _errno.ECONNRESET):
-            return E.TransientError
-        if isinstance(e, NotImplementedError):
-            return E.Unsupported
-        if isinstance(e, (IsADirectoryError, NotADirectoryError)):
-            return E.UsageError
+        found = _classify_one(e)
+        if found is not None:
+            return found
     return E.ItemError
 
 

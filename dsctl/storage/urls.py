@@ -45,8 +45,10 @@ class Location:
         return bool(GLOB_CHARS.search(self.rest))
 
 
-def parse(raw: str) -> Location:
-    """Parse a URL or path; malformed input raises UsageError (exit 2)."""
+def parse(raw: str, allow_root: bool = False) -> Location:
+    """Parse a URL or path; malformed input raises UsageError (exit 2).
+
+    `allow_root` accepts a bare `s3://` (every bucket), for profiles with no root."""
     if raw is None or raw == "":
         raise UsageError("empty URL")
     if raw == "-":
@@ -64,7 +66,7 @@ def parse(raw: str) -> Location:
         if not rest.startswith("/"):
             raise UsageError("file:// URLs need an absolute path (file:///abs/path)", raw)
         return Location(raw, scheme, given, rest)
-    if scheme in ("s3", "gs", "az", "ds") and (not rest or rest.startswith("/")):
+    if scheme in ("s3", "gs", "az", "ds") and (rest.startswith("/") or not (rest or allow_root)):
         what = {"s3": "bucket", "gs": "bucket", "az": "container", "ds": "profile name"}[scheme]
         raise UsageError(f"malformed URL: missing {what}", raw)
     if scheme == "http" and not rest.split("/", 1)[0]:

@@ -1,0 +1,104 @@
+"""Secret values: the OS keyring (service `dsctl:<profile>`, one entry per
+field), or a 0600 file the user explicitly chose with --insecure-storage.
+
+A keyring is usable only if it is a real backend (not keyring's fail/null
+backends, not a plaintext keyrings.alt file chosen silently) and, when there
+is no terminal to answer an unlock prompt, not locked.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .. import config, redact
+from ..errors import UsageError
+
+SECRETS_FILE = "secrets.yaml"
+_REFUSED = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt", "keyring.backends.chainer")
+
+
+def service(profile: str) -> str:
+    return f"dsctl:{profile}"
+
+
+def keyring_problem() -> str | None:
+    """Why the keyring cannot hold secrets here, or None if it can."""
+    try:
+        import keyring
+    except ImportError:
+        return "the keyring package is not installed"
+    kr = keyring.get_keyring()
+    backends = getattr(kr, "backends", [kr])
+    real = [b for b in backends if not type(b).__module__.startswith(_REFUSED)]
+    if not real:
+        return f"no usable OS keyring (backend: {type(kr).__module__}.{type(kr).__name__})"
+    if type(real[0]).__module__.endswith("SecretService") and not sys.stdin.isatty():
+        try:
+            import secretstorage
+
+            conn = secretstorage.dbus_init()
+            if secretstorage.get_default_collection(conn).is_locked():
+                return "the keyring is locked and there is no terminal to unlock it"
+        except Exception as e:  # noqa: BLE001 - any failure here means "not usable"
+            return f"the Secret Service keyring is not reachable ({type(e).__name__})"
+    return None
+
+
+def _file() -> dict:
+    return config.load_yaml(SECRETS_FILE)
+
+
+def put(profile: str, fields: dict[str, str], store: str) -> None:
+    if store == "file":
+        data = _file()
+        data[profile] = {**data.get(profile, {}), **fields}
+        config.save_yaml(SECRETS_FILE, data)
+        return
+    import keyring
+
+    for k, v in fields.items():
+        keyring.set_password(service(profile), k, v)
+
+
+def get(profile: str, field: str, store: str) -> str | None:
+    if store == "file":
+        value = (_file().get(profile) or {}).get(field)
+    else:
+        import keyring
+
+        value = keyring.get_password(service(profile), field)
+    redact.register(value)
+    return value
+
+
+def delete(profile: str, fields: list[str], store: str) -> None:
+    if store == "file":
+        data = _file()
+        if data.pop(profile, None) is not None:
+            config.save_yaml(SECRETS_FILE, data)
+        return
+    import keyring
+    from keyring.errors import PasswordDeleteError
+
+    for k in fields:
+        try:
+            keyring.delete_password(service(profile), k)
+        except PasswordDeleteError:
+            pass
+
+
+def require_usable(insecure_ok: bool) -> str:
+    """The store to use for new secrets; refuses (exit 2) when there is none."""
+    problem = keyring_problem()
+    if problem is None:
+        return "keyring"
+    if insecure_ok:
+        return "file"
+    raise UsageError(f"cannot store secrets: {problem}. Use '--auth env' to read credentials from the "
+                     f"environment, or '--insecure-storage' to keep them in a 0600 file in "
+                     f"{config.config_dir()}")
+
+
+def secrets_file_path() -> str:
+    return os.fspath(config.config_dir() / SECRETS_FILE)

@@ -1,0 +1,479 @@
+"""Profiles against real servers and a real Secret Service keyring."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import keyring
+import keyring.backends.fail
+import keyring.backends.null
+import pytest
+from keyring.backends import SecretService
+
+from .cli import REPO, run, run_proc
+
+
+@pytest.fixture
+def cfg(tmp_path, monkeypatch):
+    d = tmp_path / "cfg"
+    monkeypatch.setenv("DSCTL_CONFIG_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def real_keyring(secret_service, monkeypatch, cfg):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service.bus_address)
+    old = keyring.get_keyring()
+    keyring.set_keyring(SecretService.Keyring())
+    yield keyring.get_keyring()
+    keyring.set_keyring(old)
+
+
+@pytest.fixture(params=["fail", "null"])
+def no_keyring(request, cfg):
+    old = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring() if request.param == "fail"
+                        else keyring.backends.null.Keyring())
+    yield
+    keyring.set_keyring(old)
+
+
+@pytest.fixture
+def bucket(s3_server):
+    import fsspec
+
+    fs = fsspec.filesystem("s3", key=s3_server.admin_key, secret=s3_server.admin_secret,
+                           endpoint_url=s3_server.endpoint_url, skip_instance_cache=True)
+    name = "prof-" + uuid.uuid4().hex[:8]
+    fs.mkdir(name)
+    return name
+
+
+def _add_s3(name, srv, bucket, key, secret, *extra):
+    r = run("profile", "add", name, "--type", "s3", "--endpoint-url", srv.endpoint_url, "--allow-http",
+            "--bucket", bucket, *extra, input=f"{key}\n{secret}\n".encode())
+    assert r.code == 0, r
+    return r
+
+
+def _all_files_text(d) -> str:
+    out = []
+    for root, _, files in os.walk(d):
+        for f in files:
+            out.append(open(os.path.join(root, f), errors="replace").read())
+    return "\n".join(out)
+
+
+# -- S3 against SeaweedFS -------------------------------------------------------------
+
+def test_s3_profile_reads_and_writes_with_keyring_secrets(real_keyring, s3_server, bucket, tmp_path, cfg):
+    _add_s3("sw", s3_server, bucket, s3_server.admin_key, s3_server.admin_secret)
+    assert real_keyring.get_password("dsctl:sw", "secret_access_key") == s3_server.admin_secret
+    text = (cfg / "profiles.yaml").read_text()
+    assert s3_server.admin_secret not in text and "secret_access_key" in text
+    assert stat.S_IMODE(os.stat(cfg).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(cfg / "profiles.yaml").st_mode) == 0o600
+    (tmp_path / "f.txt").write_bytes(b"via profile")
+    r = run("cp", tmp_path / "f.txt", "ds://sw/dir/f.txt")
+    assert r.code == 0, r
+    assert "-> ds://sw/dir/g.txt" in run("-v", "cp", tmp_path / "f.txt", "ds://sw/dir/g.txt").err
+    r = run("cat", "ds://sw/dir/f.txt")
+    assert r.code == 0 and r.out == b"via profile", r
+    r = run("ls", "ds://sw/dir/")
+    assert r.lines == ["f.txt", "g.txt"], r
+    r = run("--profile", "sw", "cat", f"s3://{bucket}/dir/f.txt")
+    assert r.code == 0 and r.out == b"via profile", r
+
+
+def test_read_only_identity_profile_is_denied_writes(real_keyring, s3_server, bucket, tmp_path):
+    _add_s3("rw", s3_server, bucket, s3_server.admin_key, s3_server.admin_secret)
+    _add_s3("ro", s3_server, bucket, s3_server.reader_key, s3_server.reader_secret)
+    (tmp_path / "f").write_bytes(b"x")
+    assert run("cp", tmp_path / "f", "ds://rw/f").code == 0
+    r = run("cat", "ds://ro/f")
+    assert r.code == 0 and r.out == b"x", r
+    r = run("cp", tmp_path / "f", "ds://ro/g")
+    assert r.code == 4, r
+    r = run("profile", "test", "ro")
+    assert r.code == 0 and "keyring" in r.text, r
+
+
+def test_wrong_secret_is_4_and_profile_test_says_so(real_keyring, s3_server, bucket):
+    _add_s3("bad", s3_server, bucket, s3_server.admin_key, "not-the-secret-123")
+    r = run("ls", "ds://bad/")
+    assert r.code == 4, r
+    r = run("profile", "test", "bad")
+    assert r.code == 4 and "not-the-secret-123" not in r.err + r.text, r
+
+
+def test_precedence_env_override_and_generic_aws_vars(real_keyring, s3_server, bucket, tmp_path, monkeypatch):
+    _add_s3("p", s3_server, bucket, s3_server.admin_key, s3_server.admin_secret)
+    (tmp_path / "f").write_bytes(b"x")
+    # Generic AWS_* variables never override a named profile's stored secrets.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "WRONG")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "WRONG-SECRET")
+    assert run("cp", tmp_path / "f", "ds://p/f").code == 0
+    # DSCTL_PROFILE_<NAME>_<FIELD> does override the keyring.
+    monkeypatch.setenv("DSCTL_PROFILE_P_SECRET_ACCESS_KEY", "override-wrong")
+    r = run("cat", "ds://p/f")
+    assert r.code == 4, r
+    r = run("profile", "show", "p")
+    assert "env DSCTL_PROFILE_P_SECRET_ACCESS_KEY" in r.text and "override-wrong" not in r.text, r
+
+
+def test_default_profile_applies_to_bare_urls_of_its_type(real_keyring, s3_server, bucket, tmp_path):
+    _add_s3("d", s3_server, bucket, s3_server.admin_key, s3_server.admin_secret)
+    assert run("profile", "default", "d").code == 0
+    (tmp_path / "f").write_bytes(b"bare")
+    r = run("cp", tmp_path / "f", f"s3://{bucket}/bare")
+    assert r.code == 0, r
+    assert run("cat", f"s3://{bucket}/bare").out == b"bare"
+    assert "d *" in run("profile", "list").text
+
+
+def test_cross_account_copy_between_profiles(real_keyring, s3_server, bucket, azure_server, tmp_path):
+    from azure.storage.blob import BlobServiceClient
+
+    container = "prof-" + uuid.uuid4().hex[:8]
+    BlobServiceClient.from_connection_string(azure_server.connection_string).create_container(container)
+    _add_s3("src", s3_server, bucket, s3_server.admin_key, s3_server.admin_secret)
+    r = run("profile", "add", "dst", "--type", "azure", "--container", container,
+            "--secret", "connection_string", input=(azure_server.connection_string + "\n").encode())
+    assert r.code == 0, r
+    data = os.urandom(3 * 1024 * 1024)
+    (tmp_path / "d.bin").write_bytes(data)
+    assert run("cp", tmp_path / "d.bin", "ds://src/x/d.bin").code == 0
+    r = run("cp", "-r", "ds://src/x/", "ds://dst/y/")
+    assert r.code == 0, r
+    assert run("cat", "ds://dst/y/d.bin").out == data
+
+
+# -- Azure against Azurite: connection string, account key, SAS -------------------
+
+@pytest.fixture
+def container(azure_server):
+    from azure.storage.blob import BlobServiceClient
+
+    name = "prof-" + uuid.uuid4().hex[:8]
+    BlobServiceClient.from_connection_string(azure_server.connection_string).create_container(name)
+    return name
+
+
+def _roundtrip(url_base, tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"azure bytes")
+    r = run("cp", tmp_path / "a.txt", f"{url_base}/a.txt")
+    assert r.code == 0, r
+    r = run("cat", f"{url_base}/a.txt")
+    assert r.code == 0 and r.out == b"azure bytes", r
+
+
+def test_azure_profile_by_account_key(real_keyring, azure_server, container, tmp_path):
+    r = run("profile", "add", "ak", "--type", "azure", "--account-name", azure_server.account_name,
+            "--endpoint-url", azure_server.blob_endpoint, "--container", container,
+            input=(azure_server.account_key + "\n").encode())
+    assert r.code == 0, r
+    _roundtrip("ds://ak", tmp_path)
+
+
+def test_azure_profile_by_connection_string(real_keyring, azure_server, container, tmp_path):
+    r = run("profile", "add", "cs", "--type", "azure", "--container", container,
+            input=(azure_server.connection_string + "\n").encode())
+    assert r.code == 0, r
+    _roundtrip("ds://cs", tmp_path)
+
+
+def test_azure_profile_by_sas(real_keyring, azure_server, container, tmp_path):
+    import datetime as dt
+
+    from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+
+    sas = generate_account_sas(azure_server.account_name, azure_server.account_key,
+                               resource_types=ResourceTypes(service=True, container=True, object=True),
+                               permission=AccountSasPermissions(read=True, write=True, list=True,
+                                                                delete=True, create=True, add=True),
+                               expiry=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
+    r = run("profile", "add", "sas", "--type", "azure", "--account-name", azure_server.account_name,
+            "--endpoint-url", azure_server.blob_endpoint, "--container", container,
+            "--secret", "sas_token", input=(sas + "\n").encode())
+    assert r.code == 0, r
+    _roundtrip("ds://sas", tmp_path)
+    r = run("--debug", "ls", "ds://sas/nonexistent-prefix/")
+    assert sas.split("sig=")[-1][:20] not in r.err + r.text
+
+
+def test_azure_wrong_key_is_4(real_keyring, azure_server, container):
+    bad = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=" * 2
+    r = run("profile", "add", "bad", "--type", "azure", "--account-name", azure_server.account_name,
+            "--endpoint-url", azure_server.blob_endpoint, "--container", container,
+            input=(bad + "\n").encode())
+    assert r.code == 0, r
+    r = run("ls", "ds://bad/")
+    assert r.code == 4 and bad not in r.err, r
+
+
+# -- GCS against fake-gcs-server, HTTP against nginx ----------------------------------
+
+def test_gcs_profile_against_emulator(cfg, gcs_server, tmp_path):
+    import fsspec
+
+    fs = fsspec.filesystem("gcs", endpoint_url=gcs_server.endpoint_url, token="anon", project="t",
+                           skip_instance_cache=True)
+    name = "prof-" + uuid.uuid4().hex[:8]
+    fs.mkdir(name)
+    r = run("profile", "add", "g", "--type", "gcs", "--endpoint-url", gcs_server.endpoint_url,
+            "--auth", "anonymous", "--bucket", name, "--project", "t")
+    assert r.code == 0, r
+    _roundtrip("ds://g", tmp_path)
+
+
+def test_http_profile_basic_auth(real_keyring, http_server, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(http_server.ca_file))
+    (http_server.root / "private" / "secret.txt").write_bytes(b"members only")
+    r = run("cat", f"{http_server.http_url}/private/secret.txt")
+    assert r.code == 4, r
+    r = run("profile", "add", "web", "--type", "http", "--root", f"{http_server.https_url}/private",
+            "--username", http_server.user, input=(http_server.password + "\n").encode())
+    assert r.code == 0, r
+    r = run("cat", "ds://web/secret.txt")
+    assert r.code == 0 and r.out == b"members only", r
+
+
+# -- command auth: credentials that expire mid-run are refreshed ----------------------
+
+def test_command_auth_refreshes_expiring_credentials(cfg, s3_server, bucket, tmp_path):
+    counter = tmp_path / "calls"
+    helper = tmp_path / "creds.py"
+    helper.write_text(textwrap.dedent(f"""
+        import datetime, json
+        with open({str(counter)!r}, "a") as f:
+            f.write("x")
+        exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+        print(json.dumps({{"Version": 1, "AccessKeyId": {s3_server.admin_key!r},
+                          "SecretAccessKey": {s3_server.admin_secret!r},
+                          "Expiration": exp.isoformat()}}))
+    """))
+    r = run("profile", "add", "cmd", "--type", "s3", "--endpoint-url", s3_server.endpoint_url,
+            "--allow-http", "--bucket", bucket, "--auth", "command", "--command", f"{sys.executable} {helper}")
+    assert r.code == 0, r
+    # A slow producer on stdin keeps the multipart upload going well past the 2 s expiry.
+    env = {**os.environ, "DSCTL_CONFIG_DIR": str(cfg)}
+    p = subprocess.Popen([sys.executable, "-m", "dsctl", "cp", "-", "ds://cmd/slow.bin"], cwd=REPO,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    chunk = os.urandom(1024 * 1024)
+    for _ in range(20):
+        p.stdin.write(chunk)
+        p.stdin.flush()
+        time.sleep(0.25)
+    out, err = p.communicate(timeout=60)  # closes stdin: end of the stream
+    assert p.returncode == 0, err.decode()
+    assert len(counter.read_text()) >= 2, "credentials were never refreshed"
+    r = run("cat", "ds://cmd/slow.bin")
+    assert r.code == 0 and r.out == chunk * 20
+
+
+# -- keyring refusal paths, listing without unlocking, removal ------------------------
+
+def test_no_keyring_refuses_and_names_the_ways_out(no_keyring, cfg):
+    r = run("profile", "add", "x", "--type", "s3", "--bucket", "b", input=b"AK\nSK\n")
+    assert r.code == 2, r
+    assert "--auth env" in r.err and "--insecure-storage" in r.err
+    assert not (cfg / "profiles.yaml").exists()
+    r = run("profile", "add", "x", "--type", "s3", "--bucket", "b", "--auth", "env")
+    assert r.code == 0, r
+
+
+def test_insecure_storage_is_a_0600_file_with_a_warning(no_keyring, cfg):
+    r = run("profile", "add", "x", "--type", "s3", "--bucket", "b", "--insecure-storage",
+            input=b"AKID\nTOPSECRETVALUE\n")
+    assert r.code == 0, r
+    assert "warning" in r.err and "plaintext" in r.err
+    f = cfg / "secrets.yaml"
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o600 and "TOPSECRETVALUE" in f.read_text()
+    assert "TOPSECRETVALUE" not in (cfg / "profiles.yaml").read_text()
+    assert run("profile", "show", "x").text.count("****ALUE") == 1
+
+
+class _Exploding(keyring.backend.KeyringBackend):
+    priority = 1
+
+    def get_password(self, *a):
+        raise AssertionError("the keyring was read")
+
+    set_password = delete_password = get_password
+
+
+def test_list_does_not_touch_the_keyring(real_keyring, s3_server, bucket):
+    _add_s3("a", s3_server, bucket, "AK", "SK1234567")
+    run("profile", "add", "e", "--type", "s3", "--auth", "env", "--bucket", bucket)
+    run("profile", "add", "n", "--type", "azure", "--auth", "anonymous", "--account-name", "acct")
+    keyring.set_keyring(_Exploding())
+    r = run("profile", "list")
+    assert r.code == 0, r
+    rows = {line.split()[0]: line.split() for line in r.lines[1:]}
+    assert rows["a"][-1] == "stored" and rows["e"][-1] == "env" and rows["n"][-1] == "n-a"
+    r = run("--json", "profile", "list")
+    assert [json.loads(line)["name"] for line in r.lines] == ["a", "e", "n"]
+
+
+def test_show_masks_and_remove_deletes_keyring_entries(real_keyring, s3_server, bucket):
+    _add_s3("m", s3_server, bucket, "AKIAEXAMPLE", "verysecretvalueWXYZ")
+    r = run("profile", "show", "m")
+    assert r.code == 0 and "****WXYZ" in r.text and "verysecretvalue" not in r.text, r
+    assert "keyring" in r.text and "profiles.yaml" in r.text
+    assert run("profile", "remove", "m").code == 0
+    assert real_keyring.get_password("dsctl:m", "secret_access_key") is None
+    assert run("profile", "show", "m").code == 3
+    assert run("ls", "ds://m/").code == 3
+
+
+def test_secrets_are_never_argument_values(cfg):
+    r = run("profile", "add", "x", "--type", "s3", "-o", "secret_access_key=abc")
+    assert r.code == 2 and "never taken as an argument" in r.err, r
+
+
+def test_subprocess_ci_flow_with_real_keyring(secret_service, s3_server, bucket, tmp_path):
+    """What a CI job does: pipe secrets into `profile add`, then use ds:// in another process."""
+    env = {"DSCTL_CONFIG_DIR": str(tmp_path / "ci-cfg"), **secret_service.env}
+    p = subprocess.run([sys.executable, "-m", "dsctl", "profile", "add", "ci", "--type", "s3",
+                        "--endpoint-url", s3_server.endpoint_url, "--allow-http", "--bucket", bucket],
+                       input=f"{s3_server.admin_key}\n{s3_server.admin_secret}\n".encode(),
+                       capture_output=True, env={**os.environ, **env}, cwd=REPO, timeout=60)
+    assert p.returncode == 0, p.stderr
+    (tmp_path / "f").write_bytes(b"ci")
+    r = run_proc("cp", tmp_path / "f", "ds://ci/ci.txt", env=env)
+    assert r.code == 0, r
+    r = run_proc("cat", "ds://ci/ci.txt", env=env)
+    assert r.out == b"ci", r
+
+
+def test_profile_names_complete(cfg, tmp_path):
+    run("profile", "add", "alpha", "--type", "s3", "--auth", "env", "--bucket", "b")
+    run("profile", "add", "beta", "--type", "s3", "--auth", "env", "--bucket", "b")
+    def complete(words, cword):
+        env = {**os.environ, "_DSCTL_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(cword), "DSCTL_CONFIG_DIR": str(cfg)}
+        p = subprocess.run([sys.executable, "-m", "dsctl"], env=env, capture_output=True, text=True,
+                           cwd=REPO, timeout=30)
+        return p.stdout
+    assert "alpha" in complete("dsctl profile show ", 3) and "beta" in complete("dsctl profile show ", 3)
+    assert "alpha" in complete("dsctl --profile a", 2)
+    assert "ds://beta/" in complete("dsctl ls ds://b", 2)
+
+
+# -- option building for what the emulators cannot check ------------------------------
+
+def test_option_building_for_unverifiable_auth_modes(cfg, monkeypatch):
+    from dsctl.storage import options
+
+    from dsctl.profiles import store
+    sa = json.dumps({"type": "service_account", "client_email": "x@y", "private_key": "k"})
+    cases = [
+        (store.Profile("r2", "s3", "anonymous", {"provider": "r2", "account_id": "abc123"}),
+         lambda o: o["endpoint_url"] == "https://abc123.r2.cloudflarestorage.com" and o["anon"] is True),
+        (store.Profile("ap", "s3", "aws_profile", {"aws_profile": "dev"}), lambda o: o["profile"] == "dev"),
+        (store.Profile("ch", "gcs", "chain", {}), lambda o: o["token"] == "google_default"),
+        (store.Profile("an", "gcs", "anonymous", {}), lambda o: o["token"] == "anon"),
+        (store.Profile("sp", "azure", "chain", {"account_name": "acct"}),
+         lambda o: o == {"account_name": "acct", "anon": False}),
+    ]
+    for prof, check in cases:
+        opts = options.build({"s3": "s3", "gcs": "gcs", "azure": "azure"}[prof.type], prof)
+        assert check(opts), (prof.name, opts)
+    monkeypatch.setenv("DSCTL_PROFILE_SAJ_SERVICE_ACCOUNT_JSON", sa)
+    opts = options.build("gcs", store.Profile("saj", "gcs", "keyring", {}))
+    assert opts["token"]["client_email"] == "x@y"
+    monkeypatch.setenv("DSCTL_PROFILE_SPN_CLIENT_SECRET", "cs")
+    opts = options.build("azure", store.Profile("spn", "azure", "keyring",
+                                                {"account_name": "a", "tenant_id": "t", "client_id": "c"}))
+    assert opts == {"account_name": "a", "tenant_id": "t", "client_id": "c", "client_secret": "cs"}
+    monkeypatch.setenv("DSCTL_PROFILE_TOK_BEARER_TOKEN", "tok123")
+    opts = options.build("http", store.Profile("tok", "http", "keyring", {"headers": ["X-A: 1"]}))
+    assert opts["headers"] == {"X-A": "1", "Authorization": "Bearer tok123"}
+
+
+def test_role_arn_assumes_the_role_via_sts(cfg, moto_server, monkeypatch):
+    """moto's server implements STS AssumeRole; the S3 calls then use the temporary keys."""
+    import boto3
+
+    boto3.client("s3", endpoint_url=moto_server.endpoint_url, aws_access_key_id="a",
+                 aws_secret_access_key="b", region_name="us-east-1").create_bucket(Bucket="rolebucket")
+    monkeypatch.setenv("DSCTL_PROFILE_ROLE_ACCESS_KEY_ID", "AKIDBASE")
+    monkeypatch.setenv("DSCTL_PROFILE_ROLE_SECRET_ACCESS_KEY", "base-secret")
+    r = run("profile", "add", "role", "--type", "s3", "--endpoint-url", moto_server.endpoint_url,
+            "--allow-http", "--bucket", "rolebucket", "--role-arn", "arn:aws:iam::123456789012:role/dsctl-test",
+            "--insecure-storage", "--from-env")
+    assert r.code == 0, r
+    r = run("cp", "-", "ds://role/x.txt", input=b"assumed")
+    assert r.code == 0, r
+    from dsctl.storage import resolve
+
+    ep = resolve("ds://role/x.txt")
+    from fsspec.asyn import sync
+
+    assert ep.fs.cat_file(ep.path) == b"assumed"
+    creds = sync(ep.fs.loop, ep.fs.session._credentials.get_frozen_credentials)
+    assert creds.access_key.startswith("ASIA") and creds.token  # STS temporary keys
+
+
+def test_secret_never_leaks_with_debug_and_failing_credentials(real_keyring, s3_server, bucket, tmp_path, cfg):
+    """Every command, --debug, a wrong stored secret: the secret is nowhere in output or config."""
+    secret = "LeakCanary-" + uuid.uuid4().hex
+    _add_s3("leak", s3_server, bucket, s3_server.admin_key, secret)
+    (tmp_path / "f").write_bytes(b"x")
+    (tmp_path / "d").mkdir()
+    commands = [("ls", "ds://leak/"), ("ls", "-r", "-l", "ds://leak/"), ("cat", "ds://leak/f"),
+                ("stat", "ds://leak/f"), ("cp", tmp_path / "f", "ds://leak/f"),
+                ("cp", "-r", "ds://leak/", tmp_path / "o/"), ("upload", tmp_path / "f", "ds://leak/u/"),
+                ("download", "ds://leak/u", tmp_path / "d"), ("rm", "ds://leak/f"),
+                ("profile", "show", "leak"), ("profile", "list"), ("profile", "test", "leak"),
+                ("--json", "cp", tmp_path / "f", "ds://leak/j")]
+    for args in commands:
+        for runner in (run, run_proc):
+            r = runner("--debug", *args) if runner is run else runner("--debug", *args, env={
+                "DSCTL_CONFIG_DIR": str(cfg), **real_keyring_env()})
+            assert secret not in r.err and secret not in r.text, (args, r)
+            assert r.code != 0 or args[0] == "profile", (args, r)
+    assert secret not in _all_files_text(cfg)
+
+
+def real_keyring_env() -> dict:
+    return {"DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"]}
+
+
+def test_plain_http_endpoint_needs_allow_http(real_keyring, s3_server, bucket):
+    r = run("profile", "add", "plain", "--type", "s3", "--endpoint-url", s3_server.endpoint_url,
+            "--bucket", bucket, input=f"{s3_server.admin_key}\n{s3_server.admin_secret}\n".encode())
+    assert r.code == 0, r
+    r = run("ls", "ds://plain/")
+    assert r.code == 2 and "--allow-http" in r.err, r
+
+
+def test_gcs_and_azure_command_credentials_refresh(cfg, tmp_path):
+    """Option level: GCS and Azure token helpers are re-run when the token expires."""
+    import asyncio
+
+    from dsctl.profiles import refresh
+
+    counter = tmp_path / "n"
+    helper = tmp_path / "tok.py"
+    helper.write_text(textwrap.dedent(f"""
+        import datetime, json
+        with open({str(counter)!r}, "a") as f:
+            f.write("x")
+        n = len(open({str(counter)!r}).read())
+        exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=-1 if n == 1 else 3600)
+        print(json.dumps({{"token": f"tok{{n}}", "expiry": exp.isoformat()}}))
+    """))
+    creds = refresh.gcs_credentials(f"{sys.executable} {helper}")
+    assert creds.token == "tok1" and not creds.valid  # already expired
+    creds.refresh(None)
+    assert creds.token == "tok2" and creds.valid
+    tok = asyncio.run(refresh.AzureCommandCredential(f"{sys.executable} {helper}").get_token("scope"))
+    assert tok.token == "tok3" and tok.expires_on > time.time() + 3000
