@@ -477,3 +477,23 @@ def test_gcs_and_azure_command_credentials_refresh(cfg, tmp_path):
     assert creds.token == "tok2" and creds.valid
     tok = asyncio.run(refresh.AzureCommandCredential(f"{sys.executable} {helper}").get_token("scope"))
     assert tok.token == "tok3" and tok.expires_on > time.time() + 3000
+
+
+def test_locked_keyring_without_a_terminal_refuses(cfg, tmp_path, monkeypatch):
+    """A keyring that would need an unlock prompt, with no terminal: refuse, don't hang."""
+    import secretstorage
+
+    from .servers.keyring import start_secret_service
+
+    own = start_secret_service(tmp_path / "locked-keyring")
+    old = keyring.get_keyring()
+    try:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own.bus_address)
+        keyring.set_keyring(SecretService.Keyring())
+        secretstorage.get_default_collection(secretstorage.dbus_init()).lock()
+        r = run("profile", "add", "x", "--type", "s3", "--bucket", "b", input=b"AK\nSK\n")
+        assert r.code == 2 and "locked" in r.err and "--insecure-storage" in r.err, r
+        assert not (cfg / "profiles.yaml").exists()
+    finally:
+        keyring.set_keyring(old)
+        own.stop()
