@@ -154,6 +154,8 @@ def test_store_urls_work_with_cp_cat_stat_download(root, tmp_path):
     assert r.code == 0 and (tmp_path / "got" / "sub" / "b.txt").read_bytes() == b"beta", r
     r = run("ls", "-r", "store://artifacts/demo/tree")
     assert r.lines == ["a.txt", "sub/b.txt"], r
+    r = run("artifact", "get", uri, root.store.url("exported") + "/")     # DEST may be any URL
+    assert r.code == 0 and root.store.get("exported/tree/sub/b.txt") == b"beta", r
 
     f = tmp_path / "one.csv"
     f.write_bytes(b"x,y\n1,2\n")
@@ -348,14 +350,42 @@ def test_log_usage_and_read_only_roots(tmp_path, monkeypatch):
     assert r.code == 0 and r.out == b"a", r
 
 
-def test_create_only_writes_refuse_to_overwrite(root):
+@pytest.mark.parametrize("kind", ["local", "memory", "s3", "az", "gs"])
+def test_create_only_writes_refuse_to_overwrite(kind, request, tmp_path, monkeypatch):
     from dsctl.artifacts import storeio
     from dsctl.storage import resolve
 
+    root = _root(kind, request, tmp_path, monkeypatch) if kind != "memory" else None
+    if kind == "memory":
+        s = make_store("memory", request, tmp_path)
+        root = Root("memory", s.url("arts"), s, "arts/")
     ep = resolve(root.url).child("probe/once.json")
+    assert storeio.create_only_supported(ep)
     assert storeio.put_new(ep, b"first") is True
     assert storeio.put_new(ep, b"second") is False
     assert root.store.get(root.prefix + "probe/once.json") == b"first"
+
+
+def test_a_copy_of_the_root_served_over_http_is_readable(request, tmp_path, monkeypatch):
+    """History travels with the root: serve a root read-only over HTTP and read it there."""
+    srv = request.getfixturevalue("http_server")
+    monkeypatch.setenv("SSL_CERT_FILE", str(srv.ca_file))
+    local = os.path.join(srv.root, f"arts-{os.getpid()}-{tmp_path.name}")
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"served")
+    r = run("artifact", "--artifact-root", local, "log", f, "store://artifacts/web/a:prod")
+    assert r.code == 0, r
+    for d, dirs, files in os.walk(local):
+        os.chmod(d, 0o755)
+        for name in files:
+            os.chmod(os.path.join(d, name), 0o644)
+    web = f"{srv.https_url}/{os.path.basename(local)}"
+    r = run("artifact", "--artifact-root", web, "get", "store://artifacts/web/a:prod", "-")
+    assert r.code == 0 and r.out == b"served", r
+    r = run("artifact", "--artifact-root", web, "list", "--json")
+    assert [json.loads(x)["key"] for x in r.lines] == ["a"], r
+    r = run("artifact", "--artifact-root", web, "log", f, "store://artifacts/web/a")
+    assert r.code == 7, r
 
 
 def test_a_lost_race_for_a_version_number_is_retried(tmp_path, monkeypatch):
