@@ -98,8 +98,10 @@ class Engine:
             self._failed(item, item.error, t0)
             return
         try:
-            if self.o.skip_existing and exists is not None and exists(item):
-                self._finish(ev.Finished("skipped", src, dst, 0, 0.0, reason="exists"))
+            skip = self.o.skip_existing and exists is not None and exists(item)
+            if skip:  # exists() may name its reason ("unchanged" for sync)
+                self._finish(ev.Finished("skipped", src, dst, 0, 0.0,
+                                         reason=skip if isinstance(skip, str) else "exists"))
                 return
             if self.o.dry_run:
                 self._finish(ev.Finished("copied", src, dst, item.size or 0, 0.0, dry_run=True))
