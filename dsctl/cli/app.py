@@ -97,9 +97,9 @@ def cli(ctx, profile, verbose, quiet, json_, progress, debug, config_dir):
 
 def register() -> click.Group:
     """Attach every command to the root group (imports stay cheap: click only)."""
-    from . import artifact_cmds, browse_cmds, completion_cmd, profile_cmds, transfer_cmds
+    from . import artifact_cmds, browse_cmds, completion_cmd, profile_cmds, sync_cmds, transfer_cmds
 
-    for mod in (transfer_cmds, browse_cmds, profile_cmds, artifact_cmds, completion_cmd):
+    for mod in (transfer_cmds, sync_cmds, browse_cmds, profile_cmds, artifact_cmds, completion_cmd):
         for command in mod.COMMANDS:
             cli.add_command(command)
     return cli

@@ -38,6 +38,11 @@ def modified_of(meta: dict) -> str | None:
             continue
         if isinstance(v, (int, float)):
             v = _dt.datetime.fromtimestamp(v, tz=_dt.timezone.utc)
+        elif isinstance(v, str):
+            try:  # GCS and others give ISO 8601 text; normalise it like the rest
+                v = _dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+            except ValueError:
+                return v
         if isinstance(v, _dt.datetime):
             if v.tzinfo is None:
                 v = v.replace(tzinfo=_dt.timezone.utc)

@@ -1,0 +1,80 @@
+"""sync and check: parse, call dsctl.ops.sync, render."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .app import output_options, pass_app
+from .complete import urls
+from .transfer_cmds import _options, _transfer_options
+
+
+@click.command("sync")
+@click.argument("src", shell_complete=urls)
+@click.argument("dst", shell_complete=urls)
+@click.option("--delete", is_flag=True, help="Remove destination files that SRC does not have.")
+@click.option("--checksum", "mode", flag_value="checksum", help="Compare content hashes, not times.")
+@click.option("--size-only", "mode", flag_value="size", help="Compare sizes only.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@_transfer_options
+@output_options
+@pass_app
+def sync(app, src, dst, delete, mode, dry_run, jobs, part_size, **transfer):
+    """Make DST match the contents of SRC; unchanged files are skipped.
+
+    Unchanged means equal size and a destination no older than the source
+    (--size-only: equal size; --checksum: equal sha256).
+    """
+    from ..ops.sync import sync as do_sync
+    from ..ops.transfer import outcome
+
+    opts = _options(jobs, part_size, dry_run=dry_run, **transfer)
+
+    def deleted(url: str) -> None:
+        if app.json:
+            click.echo(json.dumps({"event": "deleted", "url": url, "dry_run": dry_run}))
+        elif dry_run:
+            click.echo(f"would delete {url}")
+        elif app.verbose:
+            click.echo(f"deleted {url}", err=True)
+
+    with app.renderer("copied") as r:
+        result = do_sync(src, dst, delete=delete, mode=mode or "mtime", options=opts, sink=r,
+                         on_delete=deleted)
+    r.summary(result.summary, " (unchanged)")
+    if result.deleted and not app.quiet:
+        what = "would delete" if dry_run else "deleted"
+        click.echo(f"dsctl: {what} {len(result.deleted)} file(s) only in the destination", err=True)
+    outcome(result.summary)
+
+
+@click.command("check")
+@click.argument("src", shell_complete=urls)
+@click.argument("dst", shell_complete=urls)
+@click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=16, show_default=True,
+              help="Files hashed at once.")
+@output_options
+@pass_app
+def check(app, src, dst, jobs):
+    """Verify that two trees match by size and sha256 (exit 6 if they differ)."""
+    from ..errors import IntegrityError
+    from ..ops.sync import check as do_check
+
+    result = do_check(src, dst, jobs)
+    for what, rel in result.differences:
+        if app.json:
+            click.echo(json.dumps({"event": "difference", "what": what, "path": rel}))
+        else:
+            click.echo(f"{what}: {rel}")
+    n = len(result.differences)
+    if app.json:
+        click.echo(json.dumps({"event": "summary", "matched": result.matched, "differences": n}))
+    if n:
+        raise IntegrityError(f"{n} difference(s), {result.matched} file(s) match")
+    if not app.quiet:
+        click.echo(f"dsctl: {result.matched} file(s) match", err=True)
+
+
+COMMANDS = [sync, check]
