@@ -20,6 +20,7 @@ os.environ["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"
 from .servers.azurite import AzuriteServer, start_azurite  # noqa: E402
 from .servers.base import ServerMissing, ServerStartError  # noqa: E402
 from .servers.fakegcs import FakeGcsServer, start_fake_gcs  # noqa: E402
+from .servers.ftp import FtpServer, start_ftp  # noqa: E402
 from .servers.keyring import SecretService, start_secret_service  # noqa: E402
 from .servers.moto import MotoServer, start_moto  # noqa: E402
 from .servers.nginx import NginxServer, start_nginx  # noqa: E402
@@ -79,3 +80,9 @@ def http_server(tmp_path_factory) -> Iterator[NginxServer]:
 def secret_service(tmp_path_factory) -> Iterator[SecretService]:
     """gnome-keyring on a private D-Bus: bus_address, env (DBUS_SESSION_BUS_ADDRESS)."""
     yield from _serve(start_secret_service, tmp_path_factory, "keyring")
+
+
+@pytest.fixture(scope="session")
+def ftp_server(tmp_path_factory) -> Iterator[FtpServer]:
+    """pyftpdlib (user/password enforced): url (with credentials), root, user, password."""
+    yield from _serve(start_ftp, tmp_path_factory, "ftp")

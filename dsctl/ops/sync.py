@@ -78,6 +78,8 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     src, dst = resolve(src_url), resolve(dst_url, for_write=True)
     if src.is_stdio or dst.is_stdio:
         raise UsageError("sync works between directories, not stdin/stdout")
+    if not (src.concurrent_safe and dst.concurrent_safe):
+        opts.jobs, opts.max_parallel_parts = 1, 1
     src_files, dst_files = _tree(src, True), _tree(dst, False)
     items = [Item(src.at(join(src.path, rel) if src.backend.scheme != "http" else m["name"]),
                   dst.child(rel), m.get("size"), rel) for rel, m in src_files.items()]
@@ -111,6 +113,8 @@ class CheckResult:
 def check(src_url: str, dst_url: str, jobs: int = 16) -> CheckResult:
     """Compare two trees by size and sha256; lists every difference."""
     src, dst = resolve(src_url), resolve(dst_url)
+    if not (src.concurrent_safe and dst.concurrent_safe):
+        jobs = 1
     a, b = _tree(src, True), _tree(dst, True)
     out = CheckResult()
     for rel in sorted(set(a) - set(b)):

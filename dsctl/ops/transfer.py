@@ -51,8 +51,8 @@ def copy(req: CopyRequest, sink: ev.Sink = ev.null_sink) -> ev.Summary:
     opts = req.options or TransferOptions()
     dst = resolve(req.dest, for_write=True)
     sources = [resolve(s) for s in req.sources]
-    if dst.is_stdio:
-        opts.jobs = 1
+    if dst.is_stdio or not all(ep.concurrent_safe for ep in (dst, *sources)):
+        opts.jobs, opts.max_parallel_parts = 1, 1
     planner = Planner(sources, dst, recursive=req.recursive,
                       filters=PathFilter(req.include, req.exclude), dst_is_dir=req.dst_is_dir)
     exists = DestIndex(dst, planner.dst_is_dir) if opts.skip_existing else None

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
+from .. import redact
 from ..errors import Unsupported, UsageError
 from . import options as _options
 from . import registry
@@ -38,6 +39,16 @@ class Endpoint:
     @property
     def is_stdio(self) -> bool:
         return self.loc.scheme == "-"
+
+    @property
+    def concurrent_safe(self) -> bool:
+        """Whether many threads may use this store at once. fsspec's async backends and
+        the built-in ones are; a sync pass-through (ftp, sftp) holds one connection."""
+        if self.fs is None or self.backend.options != "passthrough":
+            return True
+        from fsspec.asyn import AsyncFileSystem
+
+        return isinstance(self.fs, AsyncFileSystem)
 
     def url(self, path: str | None = None) -> str:
         """The user-facing URL of `path` (default: this endpoint's path)."""
@@ -142,6 +153,10 @@ def _filesystem(backend: registry.Backend, url: str, profile=None) -> Any:
         cls = fsspec.get_filesystem_class(backend.protocol)
     except (ImportError, ValueError) as exc:
         raise Unsupported(f"{backend.scheme}:// is not usable here: {backend.install}", url) from exc
+    if backend.options == "passthrough":
+        # host, port and user:password@ of e.g. sftp:// or ftp:// URLs, as fsspec.url_to_fs does
+        opts = {**cls._get_kwargs_from_urls(url), **opts}
+        redact.register(opts.get("password"))
     with translating(url):
         return cls(**opts)
 

@@ -81,6 +81,10 @@ def _classify_one(e: BaseException) -> type[E.DsctlError] | None:
         return E.NotFound
     if status is not None and (status >= 500 or status in (408, 429)):
         return E.TransientError
+    if name in ("error_perm", "error_temp"):  # ftplib: the reply code says what happened
+        reply = str(e)[:3]
+        return {"530": E.AccessDenied, "550": E.NotFound}.get(reply, E.TransientError
+                                                                if name == "error_temp" else None)
     if isinstance(e, ssl.SSLError):
         return E.TransientError  # TLS failure: a network problem, not a missing object
     if names & _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
