@@ -25,6 +25,7 @@ from ..storage.parts import part_writer, supports_parts
 from ..storage.translate import translating
 from .budget import Cancelled, MemoryBudget
 from .localfile import AtomicLocalFile
+from .ratelimit import RateLimiter
 from .streams import iter_chunks, open_writer
 
 MiB = 1024 * 1024
@@ -47,12 +48,30 @@ class CopyContext:
     part_pool: ThreadPoolExecutor
     max_parallel_parts: int
     cancel: threading.Event
+    limiter: RateLimiter | None = None   # --bwlimit
+
+    def limit(self, n: int) -> None:
+        """Account for n bytes about to move; sleeps to hold --bwlimit."""
+        if self.limiter is not None:
+            self.limiter.take(n)
+
+
+def fast(ep) -> bool:
+    """Whether `ep`'s bytes can move through its obstore data path (storage.fast)."""
+    st = getattr(ep, "store", None)
+    return st is not None and st.usable(ep.path)
 
 
 def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[int], None]) -> int:
     """Copy src to dst; returns bytes moved. Leaves nothing behind on failure."""
     if ctx.cancel.is_set():
         raise Cancelled()
+    store = getattr(src, "store", None)
+    if store is not None and store is getattr(dst, "store", None) and store.can_copy(src.path, dst.path, size):
+        with translating(f"{src.url()} -> {dst.url()}"):
+            store.copy(src.path, dst.path)
+        progress(size)
+        return size
     same_store = src.fs is not None and src.fs is dst.fs
     if same_store and src.backend.server_side_copy:
         with translating(f"{src.url()} -> {dst.url()}"):
@@ -65,37 +84,67 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
         return _copy_small(src, dst, size, ctx, progress)
     rangeable = size is not None and not src.is_stdio and src.backend.scheme != "http"
     if rangeable and dst.is_local and not src.is_local:
+        if ctx.limiter is not None:   # ranged reads have no minimum size: keep them smooth
+            part = ctx.limiter.chunk(part)
         return _download_parallel(src, dst, size, part, ctx, progress)
+    if fast(dst):
+        # obstore uploads the parts in parallel itself while we feed it in order
+        k = _parallelism(size or part, part, ctx, extra=1)
+        return _stream(src, dst, size, part, ctx, progress, k)
     if rangeable and not dst.is_stdio and supports_parts(dst):
         return _upload_parallel(src, dst, size, part, ctx, progress)
     return _stream(src, dst, size, part, ctx, progress)
 
 
+def _fetch_all(src, size: int, ctx: CopyContext):
+    """A whole small object in one request (a buffer; bytes on the fsspec path)."""
+    if fast(src):
+        with translating(src.url()):
+            data = src.store.get(src.path)
+        if len(data) != size:
+            raise IntegrityError(f"size mismatch: expected {size} bytes, read {len(data)}", src.url())
+        return data
+    return b"".join(iter_chunks(src, size, max(size, 1), ctx.cancel))
+
+
+def _store_all(dst, data) -> None:
+    with translating(dst.url()):
+        if dst.is_local:
+            f = AtomicLocalFile(dst.path)
+            try:
+                f.write(data)
+                f.commit()
+            except BaseException:
+                f.abort()
+                raise
+        elif fast(dst):
+            dst.store.put(dst.path, data)
+        else:
+            dst.fs.pipe_file(dst.path, data if isinstance(data, bytes) else bytes(data))
+
+
 def _copy_small(src, dst, size, ctx, progress) -> int:
+    ctx.limit(size)
     with ctx.budget.reserve(size):
-        data = b"".join(iter_chunks(src, size, max(size, 1), ctx.cancel))
-        with translating(dst.url()):
-            if dst.is_local:
-                f = AtomicLocalFile(dst.path)
-                try:
-                    f.write(data)
-                    f.commit()
-                except BaseException:
-                    f.abort()
-                    raise
-            else:
-                dst.fs.pipe_file(dst.path, data)
-    progress(len(data))
-    return len(data)
+        data = _fetch_all(src, size, ctx)
+        if ctx.cancel.is_set():
+            raise Cancelled()
+        _store_all(dst, data)
+        n = len(data)
+        del data
+    progress(n)
+    return n
 
 
-def _stream(src, dst, size, part, ctx, progress) -> int:
-    # One part buffered by the writer plus one chunk in hand.
-    with ctx.budget.reserve(2 * part):
-        writer = open_writer(dst, size, part)
+def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1) -> int:
+    # The writer's buffer plus the parts it has in flight, and one chunk in hand.
+    with ctx.budget.reserve((concurrency + 1) * part):
+        writer = open_writer(dst, size, part, concurrency)
         moved = 0
+        chunk_size = ctx.limiter.chunk(part) if ctx.limiter is not None else part
         try:
-            for chunk in iter_chunks(src, size, part, ctx.cancel):
+            for chunk in iter_chunks(src, size, chunk_size, ctx.cancel):
+                ctx.limit(len(chunk))
                 writer.write(chunk)
                 moved += len(chunk)
                 progress(len(chunk))
@@ -131,13 +180,18 @@ def _run_parts(ctx: CopyContext, size: int, part: int, k: int, do_part) -> None:
         raise
 
 
-def _parallelism(size: int, part: int, ctx: CopyContext) -> int:
-    return max(1, min(-(-size // part), ctx.max_parallel_parts, ctx.budget.total // part))
+def _parallelism(size: int, part: int, ctx: CopyContext, extra: int = 0) -> int:
+    """Parts in flight for one file: bounded by the flag, by the budget (counting
+    `extra` more parts the strategy holds) and by the number of parts."""
+    return max(1, min(-(-size // part), ctx.max_parallel_parts, ctx.budget.total // part - extra))
 
 
 def _read_range(src, start: int, end: int, fd: int | None) -> bytes:
     if fd is not None:
         data = os.pread(fd, end - start, start)
+    elif fast(src):
+        with translating(src.url()):
+            data = src.store.get(src.path, start, end)
     else:
         with translating(src.url()):
             data = src.fs.cat_file(src.path, start=start, end=end)
@@ -153,6 +207,7 @@ def _download_parallel(src, dst, size, part, ctx, progress) -> int:
     def do_part(_n: int, start: int, end: int) -> None:
         if ctx.cancel.is_set():
             raise Cancelled()
+        ctx.limit(end - start)
         out.pwrite(_read_range(src, start, end, None), start)
         progress(end - start)
 
@@ -175,6 +230,7 @@ def _upload_parallel(src, dst, size, part, ctx, progress) -> int:
     def do_part(n: int, start: int, end: int) -> None:
         if ctx.cancel.is_set():
             raise Cancelled()
+        ctx.limit(end - start)
         data = _read_range(src, start, end, fd)
         with translating(dst.url()):
             writer.put(n, data)

@@ -48,6 +48,11 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
             # were a file: treat it as a directory when asked to recurse.
             if ep.loc.trailing_slash or (want_dir and ep.fs.isdir(ep.path)):
                 return {"name": ep.path, "type": "directory", "size": 0}
+        store = getattr(ep, "store", None)
+        if store is not None:
+            found = store.info(ep.path)   # None: a key only fsspec names exactly
+            if found is not None:
+                return found
         return ep.fs.info(ep.path)
 
 

@@ -23,6 +23,7 @@ from .budget import Cancelled, MemoryBudget
 from .copy import CopyContext, copy_one
 from .localfile import remove_leftovers
 from .plan import Item
+from .ratelimit import RateLimiter
 
 MiB = 1024 * 1024
 
@@ -35,6 +36,7 @@ class TransferOptions:
     max_parallel_parts: int = 5
     dry_run: bool = False
     skip_existing: bool = False
+    bwlimit: int | None = None      # bytes per second across the whole run (--bwlimit)
 
 
 class Engine:
@@ -53,7 +55,9 @@ class Engine:
         files = ThreadPoolExecutor(jobs, thread_name_prefix="dsctl-file")
         parts = ThreadPoolExecutor(max(1, min(jobs, self.o.max_parallel_parts * 2)),
                                    thread_name_prefix="dsctl-part")
-        ctx = CopyContext(self.budget, self.o.part_size, parts, self.o.max_parallel_parts, self.cancel)
+        limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
+        ctx = CopyContext(self.budget, self.o.part_size, parts, self.o.max_parallel_parts, self.cancel,
+                          limiter)
         slots = threading.BoundedSemaphore(jobs * 2)  # bounds queued work while planning streams
         futures = set()
         try:

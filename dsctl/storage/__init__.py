@@ -27,6 +27,7 @@ class Endpoint:
     loc: Location
     backend: registry.Backend
     alias: tuple[str, str] | None = None   # (store path of a profile root, "ds://name")
+    store: Any = None   # a fast.FastBackend (obstore data path) for s3/az, else None
 
     def __iter__(self) -> Iterator[Any]:  # so that `fs, path = resolve(url)` works
         yield self.fs
@@ -108,8 +109,8 @@ def resolve(url: str, *, for_write: bool = False) -> Endpoint:
         from ..profiles.effective import profile_for_bare_url
 
         profile = profile_for_bare_url(backend.scheme)
-    fs = _filesystem(backend, url, profile)
-    return Endpoint(fs, _path_of(fs, loc), loc, backend)
+    fs, store = _stores(backend, url, profile)
+    return Endpoint(fs, _path_of(fs, loc, store), loc, backend, store=store)
 
 
 def _backend(loc: Location, for_write: bool) -> registry.Backend:
@@ -131,12 +132,30 @@ def _resolve_profile_url(loc: Location, for_write: bool) -> Endpoint:
         target += "/"
     tloc = parse(target, allow_root=True)
     backend = _backend(tloc, for_write)
-    fs = _filesystem(backend, loc.raw, profile)
-    root = _path_of(fs, parse(root_url, allow_root=True))
-    return Endpoint(fs, _path_of(fs, tloc), tloc, backend, alias=(root, f"ds://{name}"))
+    fs, store = _stores(backend, loc.raw, profile)
+    root = _path_of(fs, parse(root_url, allow_root=True), store)
+    return Endpoint(fs, _path_of(fs, tloc, store), tloc, backend, alias=(root, f"ds://{name}"),
+                    store=store)
 
 
-def _filesystem(backend: registry.Backend, url: str, profile=None) -> Any:
+def _stores(backend: registry.Backend, url: str, profile=None) -> tuple[Any, Any]:
+    """(fsspec filesystem, fast backend or None). With a fast backend the filesystem
+    is a LazyFS, built (and its SDK imported) only if something needs it."""
+    if backend.scheme in ("s3", "az"):
+        from . import fast
+
+        if fast.enabled():
+            with translating(url):
+                opts = _options.build(backend.options, profile)
+            store = fast.backend_for(backend.scheme, opts,
+                                     lambda: _filesystem(backend, url, profile, opts))
+            if store is not None:
+                return store.fs, store
+            return _filesystem(backend, url, profile, opts), None
+    return _filesystem(backend, url, profile), None
+
+
+def _filesystem(backend: registry.Backend, url: str, profile=None, opts: dict | None = None) -> Any:
     for k, v in backend.env_setup:
         os.environ.setdefault(k, v)
     if backend.package:
@@ -147,8 +166,9 @@ def _filesystem(backend: registry.Backend, url: str, profile=None) -> Any:
                               f"{backend.install}", url) from None
     import fsspec
 
-    with translating(url):
-        opts = _options.build(backend.options, profile)
+    if opts is None:
+        with translating(url):
+            opts = _options.build(backend.options, profile)
     try:
         cls = fsspec.get_filesystem_class(backend.protocol)
     except (ImportError, ValueError) as exc:
@@ -161,11 +181,17 @@ def _filesystem(backend: registry.Backend, url: str, profile=None) -> Any:
         return cls(**opts)
 
 
-def _path_of(fs: Any, loc: Location) -> str:
+def _path_of(fs: Any, loc: Location, store: Any = None) -> str:
     if loc.scheme == "local":
         p = os.path.abspath(os.path.expanduser(loc.rest))
         return p
     if loc.scheme == "http":
         return loc.raw.rstrip("/") if not loc.raw.endswith("://") else loc.raw
+    if store is not None:
+        from .fast import strip_protocol
+
+        p = strip_protocol(loc.scheme, loc.raw)
+        if p is not None:
+            return p
     p = fs._strip_protocol(loc.raw)
     return p.rstrip("/") or p

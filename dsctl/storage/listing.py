@@ -18,6 +18,16 @@ PAGE = 1000
 
 def iter_files(ep) -> Iterator[tuple[str, dict]]:
     root = ep.path.rstrip("/")
+    store = getattr(ep, "store", None)
+    found = store.iter_files(root) if store is not None else None
+    if found is not None:
+        # exact keys, page by page (storage.s3list), without importing s3fs
+        while True:
+            with translating(ep.url()):
+                item = next(found, None)
+            if item is None:
+                return
+            yield item
     if ep.backend.scheme == "s3" and hasattr(ep.fs, "_iterdir"):
         yield from _s3_stream(ep, root)
         return

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno as _errno
+import re
 import ssl
 from typing import Iterator
 
@@ -42,7 +43,28 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         exc = exc.__cause__ or exc.__context__
 
 
+_OBSTORE_STATUS = re.compile(r"status code: (\d{3})")
+_XML_CODE = re.compile(r"<Code>\s*([A-Za-z0-9.]+)\s*</Code>")
+_XML_MESSAGE = re.compile(r"<Message>\s*([^<\n]+)")
+_OBSTORE_TRANSIENT = ("error sending request", "connection", "timed out", "timeout", "broken pipe",
+                      "reset by peer", "incomplete")
+
+
+def _from_obstore(exc: BaseException) -> bool:
+    """obstore errors: its own classes, or builtins (FileNotFoundError) it raised."""
+    mod = type(exc).__module__ or ""
+    return mod.startswith("obstore") or (isinstance(exc, FileNotFoundError) and not exc.filename
+                                         and "Error performing" in str(exc))
+
+
+def _obstore_status(exc: BaseException) -> int | None:
+    m = _OBSTORE_STATUS.search(str(exc))
+    return int(m.group(1)) if m else None
+
+
 def _status(exc: BaseException) -> int | None:
+    if _from_obstore(exc):
+        return _obstore_status(exc)
     for attr in ("status_code", "status", "code"):
         v = getattr(exc, attr, None)
         if isinstance(v, int) and 100 <= v < 600:
@@ -56,14 +78,31 @@ def _status(exc: BaseException) -> int | None:
 
 
 def _code(exc: BaseException) -> str | None:
+    if _from_obstore(exc):
+        m = _XML_CODE.search(str(exc))
+        return m.group(1) if m else None
     resp = getattr(exc, "response", None)
     if isinstance(resp, dict):
         return resp.get("Error", {}).get("Code")
     return getattr(exc, "error_code", None)
 
 
+def _obstore_reason(exc: BaseException) -> str:
+    text = str(exc)
+    code, status = _code(exc), _obstore_status(exc)
+    if code or status:
+        m = _XML_MESSAGE.search(text)
+        head = code or f"HTTP {status}"
+        return f"{head}: {m.group(1).strip()}" if m else head
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first.rsplit(" - ", 1)[-1].strip() or first
+
+
 def reason(exc: BaseException) -> str:
     """A short one-line, scrubbed description of an exception."""
+    if _from_obstore(exc):
+        line = scrub(_obstore_reason(exc))
+        return line if len(line) <= 200 else line[:197] + "..."
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, OSError) and exc.strerror and not exc.filename:
         text = exc.strerror
@@ -85,6 +124,14 @@ def _classify_one(e: BaseException) -> type[E.DsctlError] | None:
         reply = str(e)[:3]
         return {"530": E.AccessDenied, "550": E.NotFound}.get(reply, E.TransientError
                                                                 if name == "error_temp" else None)
+    if _from_obstore(e):
+        if name in ("PermissionDeniedError", "UnauthenticatedError"):
+            return E.AccessDenied
+        if name in ("NotSupportedError",):
+            return E.Unsupported
+        low = str(e).lower()
+        if any(t in low for t in _OBSTORE_TRANSIENT):
+            return E.TransientError
     if isinstance(e, ssl.SSLError):
         return E.TransientError  # TLS failure: a network problem, not a missing object
     if names & _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
