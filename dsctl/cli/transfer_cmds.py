@@ -16,16 +16,21 @@ def _transfer_options(f):
                      help="Files transferred at once.")(f)
     f = click.option("--part-size", type=ByteSize(), default="8MiB", show_default=True,
                      help="Part size for large objects (grows to keep under 10,000 parts).")(f)
+    f = click.option("--bwlimit", type=ByteSize(), default=None, metavar="RATE",
+                     help="Limit the transfer rate to RATE bytes per second, all files together "
+                          "(e.g. 10M = 10 MiB/s).")(f)
     return f
 
 
-def _options(jobs: int, part_size: int, **kw):
+def _options(jobs: int, part_size: int, bwlimit: int | None = None, **kw):
     from ..engine.run import TransferOptions
 
     if part_size < 5 * MiB:
         raise click.BadParameter("must be at least 5MiB (the S3 minimum part size)",
                                  param_hint="--part-size")
-    return TransferOptions(jobs=jobs, part_size=part_size, **kw)
+    if bwlimit is not None and bwlimit < 1024:
+        raise click.BadParameter("must be at least 1K (bytes per second)", param_hint="--bwlimit")
+    return TransferOptions(jobs=jobs, part_size=part_size, bwlimit=bwlimit, **kw)
 
 
 def _run(app, verb, fn, skip_hint=""):
@@ -47,7 +52,7 @@ def _run(app, verb, fn, skip_hint=""):
 @_transfer_options
 @output_options
 @pass_app
-def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_size):
+def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_size, bwlimit):
     """Copy files between any two stores.
 
     \b
@@ -59,7 +64,7 @@ def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_
 
     if len(paths) < 2:
         raise click.UsageError("cp needs at least one SRC and a DST")
-    opts = _options(jobs, part_size, dry_run=dry_run, skip_existing=no_clobber)
+    opts = _options(jobs, part_size, bwlimit, dry_run=dry_run, skip_existing=no_clobber)
     req = CopyRequest(list(paths[:-1]), paths[-1], recursive=recursive, include=include,
                       exclude=exclude, options=opts)
     _run(app, "copied", lambda sink: copy(req, sink), " (exist)")
@@ -71,7 +76,7 @@ def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_
 @_transfer_options
 @output_options
 @pass_app
-def upload(app, paths, overwrite, jobs, part_size):
+def upload(app, paths, overwrite, jobs, part_size, bwlimit):
     """Upload local files and directories to a store prefix, keeping relative paths.
 
     Existing destinations are skipped unless --overwrite.
@@ -80,7 +85,7 @@ def upload(app, paths, overwrite, jobs, part_size):
 
     if len(paths) < 2:
         raise click.UsageError("upload needs at least one SRC and a URL")
-    opts = _options(jobs, part_size)
+    opts = _options(jobs, part_size, bwlimit)
     _run(app, "uploaded", lambda sink: do_upload(list(paths[:-1]), paths[-1], overwrite=overwrite,
                                                   options=opts, sink=sink),
          " (exist; use --overwrite)")
@@ -93,7 +98,7 @@ def upload(app, paths, overwrite, jobs, part_size):
 @_transfer_options
 @output_options
 @pass_app
-def download(app, url, directory, overwrite, jobs, part_size):
+def download(app, url, directory, overwrite, jobs, part_size, bwlimit):
     """Download a store file or prefix into a local directory.
 
     Existing files are skipped unless --overwrite; keys that would land
@@ -101,7 +106,7 @@ def download(app, url, directory, overwrite, jobs, part_size):
     """
     from ..ops.transfer import download as do_download
 
-    opts = _options(jobs, part_size)
+    opts = _options(jobs, part_size, bwlimit)
     _run(app, "downloaded", lambda sink: do_download(url, directory, overwrite=overwrite,
                                                       options=opts, sink=sink),
          " (exist; use --overwrite)")
