@@ -21,7 +21,7 @@ from typing import Iterator
 
 from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint
-from ..storage.listing import iter_files
+from ..storage.listing import iter_files, local_info
 from ..storage.translate import translating
 from ..storage.urls import basename, join
 from .filters import PathFilter
@@ -48,6 +48,8 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
             # were a file: treat it as a directory when asked to recurse.
             if ep.loc.trailing_slash or (want_dir and ep.fs.isdir(ep.path)):
                 return {"name": ep.path, "type": "directory", "size": 0}
+        if ep.is_local:
+            return local_info(ep.path)
         store = getattr(ep, "store", None)
         if store is not None:
             found = store.info(ep.path)   # None: a key only fsspec names exactly

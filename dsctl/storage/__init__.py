@@ -141,6 +141,12 @@ def _resolve_profile_url(loc: Location, for_write: bool) -> Endpoint:
 def _stores(backend: registry.Backend, url: str, profile=None) -> tuple[Any, Any]:
     """(fsspec filesystem, fast backend or None). With a fast backend the filesystem
     is a LazyFS, built (and its SDK imported) only if something needs it."""
+    if backend.scheme == "local":
+        # the engine, planner and lister use os.* for local paths; fsspec is imported
+        # only by what still needs it (ls, rm, glob)
+        from .fast import LazyFS
+
+        return LazyFS(lambda: _filesystem(backend, url, profile)), None
     if backend.scheme in ("s3", "az"):
         from . import fast
 

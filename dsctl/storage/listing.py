@@ -9,6 +9,8 @@ sorted.
 
 from __future__ import annotations
 
+import os
+import stat as _stat
 from typing import Iterator
 
 from .translate import translating
@@ -18,6 +20,9 @@ PAGE = 1000
 
 def iter_files(ep) -> Iterator[tuple[str, dict]]:
     root = ep.path.rstrip("/")
+    if ep.backend.scheme == "local" and os.sep == "/":
+        yield from _local_walk(root or "/")
+        return
     store = getattr(ep, "store", None)
     found = store.iter_files(root) if store is not None else None
     if found is not None:
@@ -67,3 +72,76 @@ def _s3_stream(ep, root: str) -> Iterator[tuple[str, dict]]:
             sync(fs.loop, agen.aclose)
         except Exception:  # noqa: BLE001 - closing a finished generator is best effort
             pass
+
+
+# -- local directories, without fsspec ---------------------------------------------------
+# The same entries and the same info dicts as fsspec's LocalFileSystem.find(detail=True)
+# (symlinks are not followed into directories; a symlink's size is its target's), in the
+# same global order (sorted full paths), but streamed: a directory's entries are sorted
+# with '/' appended to sub-directory names, so a depth-first walk yields sorted paths.
+
+def _info(path: str, st: os.stat_result, link: bool, kind: str, size: int) -> dict:
+    out = {"name": path, "size": size, "type": kind,
+           "created": getattr(st, "st_birthtime", st.st_ctime), "islink": link,
+           "mode": st.st_mode, "uid": st.st_uid, "gid": st.st_gid, "mtime": st.st_mtime,
+           "ino": st.st_ino, "nlink": st.st_nlink}
+    if link:
+        out["destination"] = os.readlink(path)
+    return out
+
+
+def local_info(path: str) -> dict:
+    """fsspec LocalFileSystem.info(path), without importing fsspec."""
+    st = os.stat(path, follow_symlinks=False)
+    link = _stat.S_ISLNK(st.st_mode)
+    if link:
+        st = os.stat(path, follow_symlinks=True)
+    kind = ("directory" if _stat.S_ISDIR(st.st_mode) else
+            "file" if _stat.S_ISREG(st.st_mode) else "other")
+    return _info(path, st, link, kind, st.st_size)
+
+
+def _entry_info(e: os.DirEntry) -> dict:
+    st = e.stat(follow_symlinks=False)
+    link = e.is_symlink()
+    kind = ("directory" if e.is_dir(follow_symlinks=False) else
+            "file" if e.is_file(follow_symlinks=False) else "other")
+    size = st.st_size
+    if link:
+        try:
+            size = e.stat(follow_symlinks=True).st_size
+        except OSError:
+            size = 0
+    return _info(e.path, st, link, kind, size)
+
+
+def _sorted_entries(d: str) -> list[dict]:
+    entries = []
+    with translating(d):
+        try:
+            with os.scandir(d) as it:
+                for e in it:
+                    try:
+                        entries.append(_entry_info(e))
+                    except FileNotFoundError:
+                        pass   # vanished while listing
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+    entries.sort(key=lambda i: i["name"] + ("/" if i["type"] == "directory" else ""))
+    return entries
+
+
+def _local_walk(root: str) -> Iterator[tuple[str, dict]]:
+    with translating(root):
+        if not os.path.isdir(root):
+            yield root, local_info(root)
+            return
+    stack = [iter(_sorted_entries(root))]
+    while stack:
+        info = next(stack[-1], None)
+        if info is None:
+            stack.pop()
+        elif info["type"] == "directory":
+            stack.append(iter(_sorted_entries(info["name"])))
+        else:
+            yield info["name"], info

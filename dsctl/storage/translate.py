@@ -9,7 +9,6 @@ short, scrubbed, one-line reason.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno as _errno
 import re
@@ -53,8 +52,11 @@ _OBSTORE_TRANSIENT = ("error sending request", "connection", "timed out", "timeo
 def _from_obstore(exc: BaseException) -> bool:
     """obstore errors: its own classes, or builtins (FileNotFoundError) it raised."""
     mod = type(exc).__module__ or ""
-    return mod.startswith("obstore") or (isinstance(exc, FileNotFoundError) and not exc.filename
-                                         and "Error performing" in str(exc))
+    if mod.startswith("obstore"):
+        return True
+    # its writer reports through std::io::Error (OSError), its NotFound is FileNotFoundError
+    return (isinstance(exc, OSError) and exc.errno is None and not exc.filename
+            and ("Error performing" in str(exc) or " error: " in str(exc)[:40]))
 
 
 def _obstore_status(exc: BaseException) -> int | None:
@@ -134,7 +136,7 @@ def _classify_one(e: BaseException) -> type[E.DsctlError] | None:
             return E.TransientError
     if isinstance(e, ssl.SSLError):
         return E.TransientError  # TLS failure: a network problem, not a missing object
-    if names & _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
+    if names & _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError)):
         return E.TransientError
     if isinstance(e, OSError) and e.errno in (_errno.ECONNREFUSED, _errno.ETIMEDOUT, _errno.EHOSTUNREACH,
                                                _errno.ENETUNREACH, _errno.ECONNRESET):

@@ -1,0 +1,421 @@
+"""Performance regression guards that are not timings.
+
+What makes dsctl fast is structural, so these tests pin the structure:
+  * start-up: `--version`, `--help` and a local `ls` import no cloud SDK and not
+    obstore; an S3 copy on the fast path imports neither s3fs nor botocore;
+  * requests: a counting proxy between dsctl and SeaweedFS checks that a
+    multipart upload is exactly CreateMultipartUpload + one UploadPart per part
+    + Complete, that a failed one is aborted, that small files cost one request
+    each, that a large download is one ranged GET per part, and that a
+    recursive listing is consumed page by page (streamed, not collected);
+  * memory: a 512 MiB copy reserves at most the budget and k parts, and its
+    process stays under 150 MB of resident memory;
+  * part sizes grow so that no object needs more than 10,000 parts.
+Wall-clock comparisons live in bench/run.py.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import math
+import os
+import re
+import subprocess
+import sys
+import threading
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import pytest
+
+from dsctl.engine.copy import MAX_PARTS, part_size_for
+from dsctl.storage import fast
+
+from .cli import REPO, run
+from .stores import BUCKET, make_store
+
+MiB = 1024 * 1024
+SDKS = ("boto3", "botocore", "aiobotocore", "s3fs", "gcsfs", "adlfs", "azure", "google", "aiohttp",
+        "obstore")
+
+
+# -- start-up ------------------------------------------------------------------------------
+
+def _importtime(args, env: dict) -> tuple[subprocess.CompletedProcess, set[str]]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPROFILEIMPORTTIME", "DSCTL_"))}
+    full.update(env)
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "dsctl", *map(str, args)],
+                       capture_output=True, env=full, cwd=REPO, timeout=120)
+    mods = set()
+    for line in p.stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith("import time:") and "|" in line:
+            mods.add(line.rsplit("|", 1)[-1].strip())
+    return p, mods
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["ls", "{dir}"], ["ls", "-r", "-l", "{dir}"]])
+def test_startup_commands_import_no_sdk_and_not_obstore(args, tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("a")
+    args = [a.replace("{dir}", str(tmp_path / "d")) for a in args]
+    p, mods = _importtime(args, {"DSCTL_CONFIG_DIR": str(tmp_path / "cfg")})
+    assert p.returncode == 0, p.stderr[-2000:]
+    roots = {m.split(".")[0] for m in mods}
+    assert not roots & set(SDKS), sorted(roots & set(SDKS))
+
+
+def test_fast_s3_copy_imports_neither_s3fs_nor_botocore(s3_server, tmp_path):
+    store = make_store("s3", _Req(s3_server), tmp_path)
+    src = tmp_path / "f.bin"
+    src.write_bytes(os.urandom(1000))
+    p, mods = _importtime(["cp", src, store.url("f.bin")], {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")})
+    assert p.returncode == 0, p.stderr[-2000:]
+    roots = {m.split(".")[0] for m in mods}
+    assert "obstore" in roots
+    assert not roots & {"s3fs", "botocore", "aiobotocore", "boto3", "aiohttp", "fsspec"}, roots
+    assert store.get("f.bin") == src.read_bytes()
+
+
+class _Req:
+    """A minimal stand-in for pytest's request, for make_store with a server at hand."""
+
+    def __init__(self, s3_server):
+        self.s3_server = s3_server
+
+    def getfixturevalue(self, name):
+        assert name == "s3_server"
+        return self.s3_server
+
+
+# -- part sizes ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [0, 1, 5 * MiB, 8 * MiB, 8 * MiB + 1, 75 * 1024 * MiB,
+                                  80 * 1024 * MiB, 1024 ** 4, 5 * 1024 ** 4])
+def test_part_size_grows_to_stay_under_10000_parts(size):
+    part = part_size_for(size, 8 * MiB)
+    assert part >= 8 * MiB and part % MiB == 0
+    assert math.ceil(size / part) <= MAX_PARTS < 10_000
+
+
+# -- a counting proxy ------------------------------------------------------------------------
+
+class CountingProxy:
+    """A transparent HTTP/1.1 forwarder on 127.0.0.1 that records every request.
+
+    The Host header is passed through untouched, so SigV4 signatures made for the
+    proxy's address stay valid upstream. `fail(method, path)` may return a status
+    to answer instead of forwarding (fault injection)."""
+
+    def __init__(self, upstream: str):
+        u = urllib.parse.urlsplit(upstream)
+        self.upstream = (u.hostname, u.port)
+        self.requests: list[tuple[str, str]] = []
+        self.fail = lambda method, path: None
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):  # quiet
+                pass
+
+            def _body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    out = bytearray()
+                    while True:
+                        n = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                        if n == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return bytes(out)
+                        out += self.rfile.read(n)
+                        self.rfile.readline()
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _forward(self):
+                body = self._body()
+                with proxy._lock:
+                    proxy.requests.append((self.command, self.path))
+                status = proxy.fail(self.command, self.path)
+                if status:
+                    self.send_response(status)
+                    payload = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                conn = http.client.HTTPConnection(*proxy.upstream, timeout=120)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("transfer-encoding", "connection")}
+                if body or self.command in ("PUT", "POST"):
+                    headers["Content-Length"] = str(len(body))
+                conn.request(self.command, self.path, body=body or None, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status, resp.reason)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                length = resp.getheader("Content-Length") if self.command == "HEAD" else str(len(data))
+                self.send_header("Content-Length", length or "0")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def count(self, method: str, pattern: str = "") -> int:
+        rx = re.compile(pattern)
+        with self._lock:
+            return sum(1 for m, p in self.requests if m == method and rx.search(p))
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def proxied(s3_server, tmp_path, monkeypatch, request):
+    """An S3 store whose dsctl traffic goes through a CountingProxy."""
+    store = make_store("s3", request, tmp_path)
+    proxy = CountingProxy(s3_server.endpoint_url)
+    for k, v in store.env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield store, proxy
+    proxy.close()
+
+
+def _key(store, rel: str) -> str:
+    return urllib.parse.quote(f"/{store.fs_base}/{rel}", safe="/")
+
+
+def test_multipart_upload_is_one_create_one_put_per_part_one_complete(proxied, tmp_path):
+    store, proxy = proxied
+    data = os.urandom(40 * MiB)
+    (tmp_path / "big.bin").write_bytes(data)
+    for part_size, parts in (("8MiB", 5), ("16MiB", 3)):
+        proxy.clear()
+        r = run("cp", "--part-size", part_size, tmp_path / "big.bin", store.url(f"p{parts}/big.bin"))
+        assert r.code == 0, r
+        key = _key(store, f"p{parts}/big.bin")
+        assert proxy.count("POST", re.escape(key) + r"\?uploads") == 1, proxy.requests
+        assert proxy.count("PUT", re.escape(key) + r"\?.*partNumber=") == parts, proxy.requests
+        assert proxy.count("POST", re.escape(key) + r"\?uploadId=") == 1, proxy.requests
+        assert proxy.count("DELETE") == 0, proxy.requests
+        # planning may probe the destination (HEAD + one listing); nothing else
+        others = len(proxy.requests) - parts - 2
+        assert others <= 2, proxy.requests
+        assert store.get(f"p{parts}/big.bin") == data
+
+
+def test_failed_multipart_upload_is_aborted_and_leaves_nothing(proxied, tmp_path):
+    store, proxy = proxied
+    (tmp_path / "big.bin").write_bytes(os.urandom(24 * MiB))
+    proxy.fail = lambda method, path: 500 if method == "PUT" and "partNumber=2" in path else None
+    r = run("cp", tmp_path / "big.bin", store.url("failed/big.bin"))
+    assert r.code == 5, r
+    assert proxy.count("DELETE", r"\?uploadId=") == 1, proxy.requests   # AbortMultipartUpload
+    assert not store.exists("failed/big.bin")
+
+
+def test_small_files_cost_one_request_each(proxied, tmp_path):
+    store, proxy = proxied
+    src = tmp_path / "small"
+    src.mkdir()
+    for i in range(30):
+        (src / f"f{i:02d}.txt").write_bytes(os.urandom(100 + i))
+    r = run("cp", "-r", f"{src}/", store.url("s/"))
+    assert r.code == 0, r
+    assert proxy.count("PUT") == 30, proxy.requests
+    assert proxy.count("HEAD") + proxy.count("GET") <= 2, proxy.requests   # the destination probe
+    assert proxy.count("POST") == 0, proxy.requests
+    proxy.clear()
+    r = run("cp", "-r", store.url("s/"), f"{tmp_path}/back/")
+    assert r.code == 0, r
+    assert proxy.count("GET", r"list-type=2&max-keys=1000") == 1, proxy.requests   # one page
+    assert proxy.count("GET", r"list-type=2") <= 2, proxy.requests   # + the "is it a prefix?" probe
+    assert proxy.count("GET") - proxy.count("GET", r"list-type=2") == 30, proxy.requests
+    assert proxy.count("HEAD") <= 1, proxy.requests
+    assert (tmp_path / "back" / "f07.txt").read_bytes() == (src / "f07.txt").read_bytes()
+
+
+def test_large_download_is_one_ranged_get_per_part(proxied, tmp_path):
+    store, proxy = proxied
+    data = os.urandom(40 * MiB + 3)
+    store.put("dl/big.bin", data)
+    r = run("cp", store.url("dl/big.bin"), tmp_path / "big.bin")
+    assert r.code == 0, r
+    key = _key(store, "dl/big.bin")
+    gets = [p for m, p in proxy.requests if m == "GET" and p.startswith(key)]
+    assert len(gets) == 6, proxy.requests           # 5 × 8 MiB + the last 3 bytes
+    assert (tmp_path / "big.bin").read_bytes() == data
+
+
+def test_recursive_listing_is_consumed_page_by_page(proxied, tmp_path):
+    """The first entry is yielded after one ListObjectsV2 page, before the listing ends."""
+    store, proxy = proxied
+    import obstore
+    from obstore.store import S3Store
+
+    srv_store = S3Store(BUCKET, endpoint=proxy.url, region="us-east-1", client_options={"allow_http": True},
+                        access_key_id=store.env["AWS_ACCESS_KEY_ID"],
+                        secret_access_key=store.env["AWS_SECRET_ACCESS_KEY"])
+    prefix = store.fs_base.split("/", 1)[1]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(lambda i: obstore.put(srv_store, f"{prefix}/many/k{i:05d}", b"x"), range(2100)))
+    proxy.clear()
+    from dsctl.storage import resolve
+    from dsctl.storage.listing import iter_files
+
+    ep = resolve(store.url("many/"))
+    assert ep.store is not None, "the fast path should serve this endpoint"
+    it = iter_files(ep)
+    first = next(it)
+    assert first[0].endswith("/many/k00000")
+    assert proxy.count("GET", r"list-type=2") == 1, proxy.requests
+    rest = sum(1 for _ in it)
+    assert rest == 2099
+    assert proxy.count("GET", r"list-type=2") == 3, proxy.requests
+
+
+# -- memory ----------------------------------------------------------------------------------
+
+def _sparse(path: Path, size: int) -> Path:
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+def test_512mib_copy_reserves_at_most_k_parts(s3_server, tmp_path, monkeypatch, request):
+    """In-process: the engine's budget peak for a 512 MiB upload and download stays within
+    the budget and k+1 parts (the writer's buffer plus k parts in flight)."""
+    from dsctl.engine.plan import Planner
+    from dsctl.engine.run import Engine, TransferOptions
+    from dsctl.storage import resolve
+
+    store = make_store("s3", request, tmp_path)
+    for k, v in store.env.items():
+        monkeypatch.setenv(k, v)
+    big = _sparse(tmp_path / "big.bin", 512 * MiB)
+    opts = TransferOptions()
+    for src, dst in ((str(big), store.url("mem/big.bin")), (store.url("mem/big.bin"), str(tmp_path / "back.bin"))):
+        eng = Engine(TransferOptions())
+        summary = eng.run(Planner([resolve(src)], resolve(dst, for_write=True)))
+        assert summary.copied == 1 and summary.failed == 0, summary
+        assert eng.budget.peak <= opts.memory, eng.budget.peak
+        assert eng.budget.peak <= (opts.max_parallel_parts + 1) * opts.part_size, eng.budget.peak
+    assert os.path.getsize(tmp_path / "back.bin") == 512 * MiB
+
+
+_LAUNCHER = ("import os,sys\n"
+             "pid=os.fork()\n"
+             "if pid==0:\n"
+             "    os.execv(sys.argv[1],sys.argv[1:])\n"
+             "_,st,ru=os.wait4(pid,0)\n"
+             "print(ru.ru_maxrss)\n"
+             "sys.exit(os.waitstatus_to_exitcode(st))\n")
+
+
+def _peak_rss_mb(args, env) -> float:
+    """Peak RSS of `python -m dsctl ARGS` itself (a peak survives exec, so a small
+    launcher forks the command rather than this big pytest process)."""
+    full = {**os.environ, **env}
+    p = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, sys.executable, "-m", "dsctl", "-q",
+                        *map(str, args)], capture_output=True, env=full, cwd=REPO, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return int(p.stdout.split()[-1]) / 1024
+
+
+def test_512mib_upload_and_download_stay_under_150mb_rss(s3_server, tmp_path, request):
+    store = make_store("s3", request, tmp_path)
+    env = {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "cfg")}
+    big = _sparse(tmp_path / "big.bin", 512 * MiB)
+    up = _peak_rss_mb(["cp", big, store.url("rss/big.bin")], env)
+    down = _peak_rss_mb(["cp", store.url("rss/big.bin"), tmp_path / "back.bin"], env)
+    assert up <= 150 and down <= 150, (up, down)
+
+
+# -- the fast path is chosen (and not chosen) as documented ----------------------------------------
+
+@pytest.mark.parametrize("opts,expected", [
+    ({"key": "k", "secret": "s", "endpoint_url": "http://127.0.0.1:1"}, True),
+    ({"key": "k", "secret": "s", "token": "t", "client_kwargs": {"region_name": "eu-west-1"}}, True),
+    ({"anon": True, "endpoint_url": "https://minio.example"}, True),
+    ({"key": "k", "secret": "s"}, False),                        # AWS without a region: botocore finds it
+    ({"profile": "dev", "endpoint_url": "http://127.0.0.1:1"}, False),   # aws_profile
+    ({"session": object(), "endpoint_url": "http://127.0.0.1:1"}, False),  # command / role_arn
+    ({"endpoint_url": "http://127.0.0.1:1"}, False),                 # default chain
+])
+def test_s3_options_map_to_the_fast_path_only_when_exact(opts, expected, monkeypatch):
+    for v in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(v, raising=False)
+    assert (fast._s3_settings(opts) is not None) is expected
+
+
+@pytest.mark.parametrize("opts,expected", [
+    ({"connection_string": "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=a2V5;"
+                           "BlobEndpoint=http://127.0.0.1:1/a;"}, True),
+    ({"account_name": "a", "account_key": "a2V5"}, True),
+    ({"connection_string": "BlobEndpoint=https://a.blob.core.windows.net;SharedAccessSignature=sv=x"}, False),
+    ({"account_name": "a", "sas_token": "sv=x"}, False),
+    ({"account_name": "a", "anon": False}, False),
+])
+def test_azure_options_map_to_the_fast_path_only_when_exact(opts, expected):
+    assert (fast._azure_settings(opts) is not None) is expected
+
+
+def test_a_proxy_variable_keeps_the_fsspec_path(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    assert fast._s3_settings({"key": "k", "secret": "s", "endpoint_url": "http://127.0.0.1:1"}) is None
+
+
+@pytest.mark.parametrize("key,ok", [("a/b.txt", True), ("a b/~x[1]%#?", True), ("dir/", False),
+                                    ("a//b", False), ("./a", False), ("a/../b", False), ("", False)])
+def test_keys_obstore_cannot_name_exactly_stay_on_fsspec(key, ok):
+    assert fast.key_ok(key) is ok
+
+
+def test_strip_protocol_matches_s3fs():
+    import s3fs
+
+    for url in ("s3://b", "s3://b/", "s3://b/k", "s3://b/dir/", "s3a://b/k/x.y", "s3://b/a b/~x"):
+        assert fast.strip_protocol("s3", url) == (s3fs.S3FileSystem._strip_protocol(url).rstrip("/")
+                                                   or s3fs.S3FileSystem._strip_protocol(url)), url
+
+
+def test_odd_keys_still_copy_exactly_through_fsspec(moto_server, tmp_path, monkeypatch):
+    """A directory marker and a '//' key (moto keeps both) round-trip through the fallback."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=moto_server.endpoint_url, aws_access_key_id="a",
+                      aws_secret_access_key="b", region_name="us-east-1")
+    bucket = "odd-" + uuid.uuid4().hex[:8]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="src/marker/", Body=b"")
+    s3.put_object(Bucket=bucket, Key="src/a//b.txt", Body=b"double")
+    s3.put_object(Bucket=bucket, Key="src/plain.txt", Body=b"plain")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "a")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "b")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint_url)
+    r = run("cp", "-r", f"s3://{bucket}/src/", f"s3://{bucket}/dst/")
+    assert r.code == 0, r
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="dst/")["Contents"])
+    assert keys == ["dst/a//b.txt", "dst/plain.txt"], keys   # the marker is not a file
+    assert s3.get_object(Bucket=bucket, Key="dst/a//b.txt")["Body"].read() == b"double"
