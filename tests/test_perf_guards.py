@@ -419,3 +419,19 @@ def test_odd_keys_still_copy_exactly_through_fsspec(moto_server, tmp_path, monke
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="dst/")["Contents"])
     assert keys == ["dst/a//b.txt", "dst/plain.txt"], keys   # the marker is not a file
     assert s3.get_object(Bucket=bucket, Key="dst/a//b.txt")["Body"].read() == b"double"
+
+
+# -- the benchmark itself stays runnable ---------------------------------------------------------
+
+def test_bench_quick_smoke():
+    """bench/run.py end to end with tiny sizes and dsctl alone (no peers to install): it
+    starts its own SeaweedFS, checks every result and prints the table."""
+    p = subprocess.run([sys.executable, "bench/run.py", "--quick", "--editable", "--no-install",
+                        "--no-startup", "-t", "dsctl", "--small-count", "20", "--big-size", "9MiB",
+                        "-w", "upload-big,download-big,upload-small,download-small,s3-s3-big"],
+                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    for row in ("1 × 9 MiB upload", "1 × 9 MiB download", "20 × 16 KiB upload",
+                "20 × 16 KiB download", "1 × 9 MiB s3→s3 (server-side)"):
+        assert f"| {row} |" in p.stdout, p.stdout
+    assert "failed" not in p.stdout, p.stdout
