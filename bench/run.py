@@ -601,9 +601,10 @@ def main(argv: list[str] | None = None) -> int:
                         a.small_size, log) if workloads else {}
         out = []
         vers = versions(paths)
+        runs = (f"median of {n} alternating run(s); cell = median wall time · peak RSS (max over "
+                f"runs); " if workloads else "")
         out.append(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; one SeaweedFS "
-                   f"on 127.0.0.1; median of {n} alternating run(s); cell = median wall time · "
-                   f"peak RSS (max over runs); dsctl {'editable' if a.editable else 'regular'} install.")
+                   f"on 127.0.0.1; {runs}dsctl {'editable' if a.editable else 'regular'} install.")
         out.append("Versions: " + "; ".join(f"{t} {v}" for t, v in vers.items()))
         out.append("")
         if results:
