@@ -435,3 +435,14 @@ def test_bench_quick_smoke():
                 "20 × 16 KiB download", "1 × 9 MiB s3→s3 (server-side)"):
         assert f"| {row} |" in p.stdout, p.stdout
     assert "failed" not in p.stdout, p.stdout
+
+
+def test_aws_buckets_are_virtual_hosted_except_dotted_names():
+    """No request is made: only the store configuration is checked."""
+    fb = fast.FastBackend(fast._s3_settings({"key": "k", "secret": "s",
+                                             "client_kwargs": {"region_name": "eu-west-1"}}),
+                          fast.LazyFS(lambda: None))
+    plain, dotted = fb.store("plain-bucket").config, fb.store("dotted.bucket").config
+    assert plain["endpoint"] == "https://plain-bucket.s3.eu-west-1.amazonaws.com"
+    assert dotted["endpoint"] == "https://s3.eu-west-1.amazonaws.com"
+    assert str(dotted["virtual_hosted_style_request"]).lower() == "false"

@@ -295,11 +295,13 @@ class FastBackend:
             from obstore.store import S3Store
 
             endpoint = s["endpoint"]
-            if s["virtual"]:
+            # as botocore does: a bucket name with dots cannot be a TLS host name label
+            virtual = s["virtual"] and "." not in bucket
+            if virtual:
                 u = urlsplit(endpoint)
                 endpoint = f"{u.scheme}://{bucket}.{u.netloc}{u.path}"
             kw: dict = {"endpoint": endpoint, "region": s["region"],
-                        "virtual_hosted_style_request": s["virtual"],
+                        "virtual_hosted_style_request": virtual,
                         "skip_signature": s["anon"],
                         # as botocore does: TLS protects the body on https; sign it on http
                         "unsigned_payload": endpoint.startswith("https://")}

@@ -127,7 +127,7 @@ class S3Lister:
         return headers
 
     def _request(self, bucket: str, query: dict[str, str]) -> bytes:
-        if self.t.virtual_hosted:
+        if self.t.virtual_hosted and "." not in bucket:
             host, path = f"{bucket}.{self.host}", self.base + "/"
         else:
             host, path = self.host, f"{self.base}/{bucket}"
