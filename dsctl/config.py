@@ -58,13 +58,12 @@ def data_dir() -> Path:
 
 def load_yaml(name: str) -> dict[str, Any]:
     """A YAML file from the config dir as a dict ({} if absent)."""
-    import yaml
-
     path = config_dir() / name
     try:
         text = path.read_text()
     except FileNotFoundError:
         return {}
+    import yaml  # only when there is a file to parse: ~10 ms of every command otherwise
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
         from .errors import UsageError
