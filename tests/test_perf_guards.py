@@ -439,7 +439,9 @@ def test_bench_quick_smoke():
 
 def test_aws_buckets_are_virtual_hosted_except_dotted_names():
     """No request is made: only the store configuration is checked."""
-    fb = fast.FastBackend(fast._s3_settings({"key": "k", "secret": "s",
+    from dsctl.storage.objstore import FastBackend
+
+    fb = FastBackend(fast._s3_settings({"key": "k", "secret": "s",
                                              "client_kwargs": {"region_name": "eu-west-1"}}),
                           fast.LazyFS(lambda: None))
     plain, dotted = fb.store("plain-bucket").config, fb.store("dotted.bucket").config

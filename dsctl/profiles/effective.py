@@ -19,7 +19,7 @@ from typing import Any
 from .. import config, redact
 from ..errors import UsageError
 from . import secrets, store
-from .schema import S3_PROVIDERS, env_name, spec_for
+from .schema import S3_PROVIDERS, env_name
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ class Endpoint:
     loc: Location
     backend: registry.Backend
     alias: tuple[str, str] | None = None   # (store path of a profile root, "ds://name")
-    store: Any = None   # a fast.FastBackend (obstore data path) for s3/az, else None
+    store: Any = None   # an objstore.FastBackend (obstore data path) for s3/az, else None
 
     def __iter__(self) -> Iterator[Any]:  # so that `fs, path = resolve(url)` works
         yield self.fs

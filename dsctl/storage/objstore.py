@@ -1,0 +1,316 @@
+"""The obstore side of the fast data path: one FastBackend per set of options,
+holding an obstore store per bucket/container, and the FastWriter that streams
+an upload into obstore's multipart/block writer (aborted on failure).
+
+dsctl.storage.fast decides *whether* a URL takes this path and with which
+settings; this module does the requests. obstore is imported on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import timedelta
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+from .. import redact
+from .fast import LazyFS, key_ok
+
+MAX_COPY_OBJECT = 5 * 1024 ** 3   # S3 CopyObject's limit; larger copies are multipart (s3fs)
+
+# -- the backend --------------------------------------------------------------------------
+
+_malloc_tuned = False
+
+
+def _tune_malloc() -> None:
+    """Keep glibc from mapping and unmapping a fresh region for every part-sized buffer.
+
+    By default allocations above 128 KiB (adjusted upwards as they are freed) are
+    mmap()ed and returned on free, and the heap top is trimmed above 128 KiB, so a
+    copy that moves 512 MiB through 8 MiB buffers pays page faults and TLB
+    shootdowns for every byte. Serving those sizes from the heap and not trimming
+    it lets a short-lived process reuse the same few buffers (resident memory stays
+    at the working set the MemoryBudget bounds). A no-op off glibc."""
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    import sys
+
+    if not sys.platform.startswith("linux") or os.environ.get("DSCTL_MALLOC_TUNING") == "0":
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        if not hasattr(libc, "gnu_get_libc_version") or not hasattr(libc, "mallopt"):
+            return
+        libc.mallopt(-3, 32 * 1024 * 1024)   # M_MMAP_THRESHOLD: the maximum it accepts
+        libc.mallopt(-1, 128 * 1024 * 1024)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+def _seconds(v: Any) -> str:
+    return f"{float(v):g}s"
+
+
+class FastBackend:
+    """obstore stores (one per bucket/container) for one set of options."""
+
+    def __init__(self, settings: dict, fs: LazyFS):
+        self.s = settings
+        self.scheme = settings["scheme"]
+        self.fs = fs
+        self._stores: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._lister = None
+        redact.register(settings.get("secret"), settings.get("token"), settings.get("key")
+                        if self.scheme == "az" else None)
+
+    # -- paths --------------------------------------------------------------------------
+
+    @staticmethod
+    def split(path: str) -> tuple[str, str]:
+        bucket, _, key = path.partition("/")
+        return bucket, key
+
+    def usable(self, path: str) -> bool:
+        bucket, key = self.split(path)
+        return bool(bucket) and key_ok(key)
+
+    # -- stores -------------------------------------------------------------------------
+
+    def store(self, bucket: str):
+        st = self._stores.get(bucket)
+        if st is None:
+            with self._lock:
+                st = self._stores.get(bucket)
+                if st is None:
+                    st = self._stores[bucket] = self._make_store(bucket)
+        return st
+
+    def _client_options(self, endpoint: str) -> dict:
+        s = self.s
+        opts: dict = {"connect_timeout": _seconds(s.get("connect_timeout", 10)),
+                      "read_timeout": _seconds(s.get("read_timeout", 60)),
+                      "timeout": "1h",      # whole request; read_timeout catches a stalled one
+                      "pool_max_idle_per_host": "64"}
+        if endpoint.startswith("http://"):
+            opts["allow_http"] = True
+        else:
+            from .s3list import cafile_from_env
+
+            ca = cafile_from_env()
+            if ca:
+                with open(ca, "rb") as f:
+                    opts["root_certificate"] = f.read()
+        return opts
+
+    def _retry(self) -> dict:
+        return {"max_retries": max(0, int(self.s.get("attempts", 4)) - 1),
+                "retry_timeout": timedelta(seconds=60),
+                "backoff": {"init_backoff": timedelta(milliseconds=100),
+                            "max_backoff": timedelta(seconds=5), "base": 2}}
+
+    def _make_store(self, bucket: str):
+        _tune_malloc()
+        s = self.s
+        if self.scheme == "s3":
+            from obstore.store import S3Store
+
+            endpoint = s["endpoint"]
+            # as botocore does: a bucket name with dots cannot be a TLS host name label
+            virtual = s["virtual"] and "." not in bucket
+            if virtual:
+                u = urlsplit(endpoint)
+                endpoint = f"{u.scheme}://{bucket}.{u.netloc}{u.path}"
+            kw: dict = {"endpoint": endpoint, "region": s["region"],
+                        "virtual_hosted_style_request": virtual,
+                        "skip_signature": s["anon"],
+                        # as botocore does: TLS protects the body on https; sign it on http
+                        "unsigned_payload": endpoint.startswith("https://")}
+            if not s["anon"]:
+                creds = {"access_key_id": s["key"], "secret_access_key": s["secret"],
+                         "token": s.get("token"), "expires_at": None}
+                kw["credential_provider"] = lambda: creds
+            return S3Store(bucket, client_options=self._client_options(endpoint),
+                           retry_config=self._retry(), **kw)
+        from obstore.store import AzureStore
+
+        creds = {"access_key": s["key"], "expires_at": None}
+        return AzureStore(bucket, account_name=s["account"], endpoint=s["endpoint"],
+                          use_emulator=False, credential_provider=lambda: creds,
+                          client_options=self._client_options(s["endpoint"]),
+                          retry_config=self._retry())
+
+    @property
+    def lister(self):
+        if self._lister is None and self.scheme == "s3":
+            from .s3list import S3Lister, S3Target, cafile_from_env
+
+            s = self.s
+            self._lister = S3Lister(S3Target(
+                s["endpoint"], s["region"], None if s["anon"] else s["key"],
+                None if s["anon"] else s["secret"], s.get("token"), s["virtual"],
+                cafile_from_env(), float(s.get("read_timeout", 60)), int(s.get("attempts", 4))))
+        return self._lister
+
+    # -- data ---------------------------------------------------------------------------
+
+    def get(self, path: str, start: int | None = None, end: int | None = None):
+        """The object's bytes (a buffer), or bytes [start, end)."""
+        import obstore
+
+        bucket, key = self.split(path)
+        st = self.store(bucket)
+        if start is None:
+            return obstore.get(st, key).bytes()
+        if end is not None and end <= start:
+            return b""
+        return obstore.get_range(st, key, start=start, end=end)
+
+    def read_into(self, path: str, start: int, end: int, write: Callable[[Any, int], None],
+                  chunk: int = 1024 * 1024) -> int:
+        """Stream bytes [start, end) to write(buffer, offset) in ~`chunk` pieces; returns
+        the count. Small pieces recycle the allocator's memory: a whole 8 MiB body per
+        request made every range a fresh mapping (page faults, munmap) in a short-lived
+        process."""
+        import obstore
+
+        bucket, key = self.split(path)
+        if end <= start:
+            return 0
+        r = obstore.get(self.store(bucket), key, options={"range": (start, end)})
+        pos = start
+        for piece in r.stream(min_chunk_size=chunk):
+            write(piece, pos)
+            pos += len(piece)
+        return pos - start
+
+    def put(self, path: str, data) -> None:
+        import obstore
+
+        bucket, key = self.split(path)
+        obstore.put(self.store(bucket), key, data, use_multipart=False)
+
+    def put_new(self, path: str, data) -> bool:
+        """Create-only PUT; False if the object already exists."""
+        import obstore
+        from obstore.exceptions import AlreadyExistsError, PreconditionError
+
+        bucket, key = self.split(path)
+        try:
+            obstore.put(self.store(bucket), key, data, mode="create")
+        except (AlreadyExistsError, PreconditionError):
+            return False
+        return True
+
+    def writer(self, path: str, part_size: int, concurrency: int) -> "FastWriter":
+        return FastWriter(self, path, part_size, concurrency)
+
+    def can_copy(self, src: str, dst: str, size: int | None) -> bool:
+        """Server-side copy this backend does itself (S3 CopyObject in one bucket)."""
+        if self.scheme != "s3" or size is None or size > MAX_COPY_OBJECT:
+            return False
+        return (self.usable(src) and self.usable(dst)
+                and self.split(src)[0] == self.split(dst)[0])
+
+    def copy(self, src: str, dst: str) -> None:
+        import obstore
+
+        bucket, skey = self.split(src)
+        obstore.copy(self.store(bucket), skey, self.split(dst)[1], overwrite=True)
+
+    # -- metadata -----------------------------------------------------------------------
+
+    def head(self, path: str) -> dict:
+        import obstore
+
+        bucket, key = self.split(path)
+        m = obstore.head(self.store(bucket), key)
+        info = {"name": path, "size": m["size"], "type": "file", "LastModified": m.get("last_modified"),
+                "ETag": m.get("e_tag")}
+        if self.scheme == "s3":
+            info.update(Key=key, Size=m["size"])
+            if m.get("version"):
+                info["VersionId"] = m["version"]
+        return info
+
+    def info(self, path: str) -> dict | None:
+        """fsspec-style info (file or directory), FileNotFoundError if absent, or None
+        when fsspec should answer (odd keys; Azure's zero-byte folder markers)."""
+        bucket, key = self.split(path)
+        if not bucket:
+            return None
+        if not key:
+            self._any_below(bucket, "")   # raises for a missing bucket / container
+            return {"name": bucket, "type": "directory", "size": 0}
+        if not key_ok(key):
+            return None
+        try:
+            meta = self.head(path)
+        except FileNotFoundError:
+            meta = None
+        if meta is not None:
+            if self.scheme == "az" and meta["size"] == 0:
+                return None   # maybe an hdi_isfolder marker: adlfs knows
+            return meta
+        if self._any_below(bucket, key + "/"):
+            return {"name": path, "type": "directory", "size": 0}
+        raise FileNotFoundError(path)
+
+    def exists(self, path: str) -> bool | None:
+        if not self.usable(path):
+            return None
+        try:
+            self.head(path)
+            return True
+        except FileNotFoundError:
+            return False
+
+    def _any_below(self, bucket: str, prefix: str) -> bool:
+        if self.scheme == "s3":
+            return self.lister.any_below(bucket, prefix)
+        import obstore
+
+        for chunk in obstore.list(self.store(bucket), prefix=prefix or None, chunk_size=1):
+            return bool(chunk)
+        return False
+
+    def iter_files(self, root: str) -> Iterator[tuple[str, dict]] | None:
+        """(path, info) of every object below a directory path, streamed; None if not here."""
+        if self.scheme != "s3":
+            return None
+        bucket, key = self.split(root.rstrip("/"))
+        if not bucket:
+            return None
+        prefix = key + "/" if key else ""
+        return ((o["name"], o) for o in self.lister.iter_objects(bucket, prefix))
+
+
+class FastWriter:
+    """Streams into an object: one PUT when small, else a multipart (S3) or block (Azure)
+    upload with `concurrency` parts in flight. `abort` leaves nothing: S3
+    AbortMultipartUpload; Azure's uncommitted blocks are discarded by the service."""
+
+    def __init__(self, fb: FastBackend, path: str, part_size: int, concurrency: int):
+        import obstore
+
+        bucket, key = fb.split(path)
+        self.w = obstore.open_writer(fb.store(bucket), key, buffer_size=part_size,
+                                     max_concurrency=max(1, concurrency))
+
+    def write(self, data) -> None:
+        self.w.write(data)
+
+    def commit(self) -> None:
+        self.w.close()
+
+    def abort(self) -> None:
+        try:
+            self.w.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        except Exception:  # noqa: BLE001 - already closed / nothing started
+            pass
