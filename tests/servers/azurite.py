@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import (INSTALL_HINT, ServerMissing, ServerProcess, find_executable, free_port,
+from .base import (ServerHandle, INSTALL_HINT, ServerMissing, ServerProcess, find_executable, free_port,
                    http_answers, start_with_retries)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ ACCOUNT_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
 
 
 @dataclass
-class AzuriteServer:
+class AzuriteServer(ServerHandle):
     """A running Azurite blob service that enforces the account key."""
 
     blob_endpoint: str
@@ -31,12 +31,6 @@ class AzuriteServer:
         return (f"DefaultEndpointsProtocol=http;AccountName={self.account_name};"
                 f"AccountKey={self.account_key};BlobEndpoint={self.blob_endpoint};")
 
-    @property
-    def startup_seconds(self) -> float | None:
-        return self.process.startup_seconds
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
 def tools_dir() -> Path:

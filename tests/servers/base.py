@@ -170,6 +170,19 @@ class ServerProcess:
             pass
 
 
+class ServerHandle:
+    """What every server object shares: its ``process``, start-up time and ``stop()``."""
+
+    process: ServerProcess
+
+    @property
+    def startup_seconds(self) -> float | None:
+        return self.process.startup_seconds
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
 def start_with_retries(start: Callable[[Path], T], run_dir: Path, attempts: int = 3) -> T:
     """Call ``start(attempt_dir)`` with a fresh subdirectory, retrying on port conflicts
     (a port chosen as free can be taken by someone else before the server binds it)."""

@@ -9,23 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import (INSTALL_HINT, ServerMissing, ServerProcess, find_executable, free_port,
+from .base import (ServerHandle, INSTALL_HINT, ServerMissing, ServerProcess, find_executable, free_port,
                    http_answers, start_with_retries)
 
 
 @dataclass
-class FakeGcsServer:
+class FakeGcsServer(ServerHandle):
     """A running in-memory fake-gcs-server over plain HTTP."""
 
     endpoint_url: str
     process: ServerProcess = field(repr=False)
 
-    @property
-    def startup_seconds(self) -> float | None:
-        return self.process.startup_seconds
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
 def find_fake_gcs() -> str:

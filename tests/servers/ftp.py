@@ -7,11 +7,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import ServerProcess, free_port, start_with_retries
+from .base import ServerHandle, ServerProcess, free_port, start_with_retries
 
 
 @dataclass
-class FtpServer:
+class FtpServer(ServerHandle):
     host: str
     port: int
     user: str
@@ -22,9 +22,6 @@ class FtpServer:
     @property
     def url(self) -> str:
         return f"ftp://{self.user}:{self.password}@{self.host}:{self.port}"
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
 def _answers(port: int) -> bool:

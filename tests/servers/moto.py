@@ -7,23 +7,17 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import (INSTALL_HINT, ServerMissing, ServerProcess, free_port, http_answers,
+from .base import (ServerHandle, INSTALL_HINT, ServerMissing, ServerProcess, free_port, http_answers,
                    start_with_retries)
 
 
 @dataclass
-class MotoServer:
+class MotoServer(ServerHandle):
     """A running moto S3 server; any access key/secret is accepted."""
 
     endpoint_url: str
     process: ServerProcess = field(repr=False)
 
-    @property
-    def startup_seconds(self) -> float | None:
-        return self.process.startup_seconds
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
 def _start_once(run_dir: Path) -> MotoServer:

@@ -14,7 +14,7 @@ import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import (INSTALL_HINT, ServerMissing, ServerProcess, find_executable, free_ports,
+from .base import (ServerHandle, INSTALL_HINT, ServerMissing, ServerProcess, find_executable, free_ports,
                    http_answers, start_with_retries)
 
 USER, PASSWORD = "alice", "wonderland"
@@ -53,7 +53,7 @@ http {{
 
 
 @dataclass
-class NginxServer:
+class NginxServer(ServerHandle):
     """A running nginx serving ``root`` at ``http_url`` and ``https_url`` (no trailing /)."""
 
     http_url: str
@@ -64,12 +64,6 @@ class NginxServer:
     password: str
     process: ServerProcess = field(repr=False)
 
-    @property
-    def startup_seconds(self) -> float | None:
-        return self.process.startup_seconds
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
 def find_nginx() -> str:

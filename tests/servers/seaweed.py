@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import ServerProcess, find_executable, free_port_pair, free_ports, start_with_retries
+from .base import ServerHandle, ServerProcess, find_executable, free_port_pair, free_ports, start_with_retries
 
 ADMIN_KEY, ADMIN_SECRET = "testaccess", "testsecret123"
 READER_KEY, READER_SECRET = "readonly", "readonlysecret"
@@ -22,7 +22,7 @@ ADMIN_GRPC_OFFSET = 10000
 
 
 @dataclass
-class SeaweedServer:
+class SeaweedServer(ServerHandle):
     """A running SeaweedFS S3 gateway; ``admin_*`` may do anything, ``reader_*`` Read+List."""
 
     endpoint_url: str
@@ -33,12 +33,8 @@ class SeaweedServer:
     process: ServerProcess = field(repr=False)
     sockets: list[Path] = field(default_factory=list, repr=False)
 
-    @property
-    def startup_seconds(self) -> float | None:
-        return self.process.startup_seconds
-
     def stop(self) -> None:
-        self.process.stop()
+        super().stop()
         for sock in self.sockets:  # only left behind if it had to be SIGKILLed
             sock.unlink(missing_ok=True)
 
