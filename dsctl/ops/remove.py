@@ -49,14 +49,7 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
             dirs = [ep.path]
         else:
             targets, dirs = [ep.path], []
-    for i in range(0, len(targets), BATCH):
-        batch = targets[i:i + BATCH]
-        if not dry_run:
-            with translating(ep.url()):
-                ep.fs.rm(batch)
-        for p in batch:
-            result.removed.append(ep.url(p))
-            on_removed(ep.url(p))
+    result.removed = delete_paths(ep, targets, dry_run=dry_run, on_removed=on_removed)
     if not dry_run and ep.backend.scheme in ("local", "memory"):
         # Real directories (not key prefixes) are left behind by file deletes.
         for d in dirs:
@@ -65,3 +58,17 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
                     ep.fs.rm(d, recursive=True)
     return result
 
+
+def delete_paths(ep, paths: list[str], *, dry_run: bool = False,
+                 on_removed: Callable[[str], None] = lambda u: None) -> list[str]:
+    """Delete store paths in batches of BATCH (one DeleteObjects each on S3); returns their URLs."""
+    removed = []
+    for i in range(0, len(paths), BATCH):
+        batch = paths[i:i + BATCH]
+        if not dry_run:
+            with translating(ep.url()):
+                ep.fs.rm(batch)
+        for p in batch:
+            removed.append(ep.url(p))
+            on_removed(ep.url(p))
+    return removed

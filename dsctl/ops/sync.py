@@ -24,12 +24,9 @@ from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
-from ..storage.translate import translating
 from ..storage.urls import join
 from .browse import modified_of
-
-BATCH = 1000
-
+from .remove import delete_paths
 
 def _tree(ep: Endpoint, must_exist: bool) -> dict[str, dict]:
     try:
@@ -93,14 +90,8 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     result = SyncResult(summary)
     extra = sorted(set(dst_files) - set(src_files))
     if delete and extra and not summary.failed:
-        for i in range(0, len(extra), BATCH):
-            paths = [join(dst.path, rel) for rel in extra[i:i + BATCH]]
-            if not opts.dry_run:
-                with translating(dst.url()):
-                    dst.fs.rm(paths)
-            for p in paths:
-                result.deleted.append(dst.url(p))
-                on_delete(dst.url(p))
+        result.deleted = delete_paths(dst, [join(dst.path, rel) for rel in extra],
+                                      dry_run=opts.dry_run, on_removed=on_delete)
     return result
 
 
