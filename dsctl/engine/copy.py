@@ -98,6 +98,12 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
 
 def _fetch_all(src, size: int, ctx: CopyContext):
     """A whole small object in one request (a buffer; bytes on the fsspec path)."""
+    if src.is_local:
+        with translating(src.url()):
+            data = _read_local(src.path, size)
+        if len(data) != size:
+            raise IntegrityError(f"size mismatch: expected {size} bytes, read {len(data)}", src.url())
+        return data
     if fast(src):
         with translating(src.url()):
             data = src.store.get(src.path)
@@ -105,6 +111,22 @@ def _fetch_all(src, size: int, ctx: CopyContext):
             raise IntegrityError(f"size mismatch: expected {size} bytes, read {len(data)}", src.url())
         return data
     return b"".join(iter_chunks(src, size, max(size, 1), ctx.cancel))
+
+
+def _read_local(path: str, size: int) -> bytes:
+    """The file's bytes, asking for one more than expected so growth shows; one read()
+    in the usual case (a regular file only returns short at its end)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) < size:
+            parts = [data]
+            while more := os.read(fd, size + 1 - sum(map(len, parts))):
+                parts.append(more)
+            data = b"".join(parts)
+        return data
+    finally:
+        os.close(fd)
 
 
 def _store_all(dst, data) -> None:
@@ -200,15 +222,32 @@ def _read_range(src, start: int, end: int, fd: int | None) -> bytes:
     return data
 
 
+STREAM_RANGE_MAX = 64 * MiB   # longest ranged GET on the streamed download path
+STREAM_HOLD = 2 * MiB         # what one streamed range holds: the piece in hand + one arriving
+
+
 def _download_parallel(src, dst, size, part, ctx, progress) -> int:
-    """Ranged GETs in parallel, written in place into a pre-sized temp file."""
-    k = _parallelism(size, part, ctx)
+    """Ranged GETs in parallel, written in place into a pre-sized temp file.
+
+    On the fast path a range is streamed to the file in 1 MiB pieces, so it holds
+    ~STREAM_HOLD whatever its length: the ranges are then as long as a fair share of
+    the object (up to 64 MiB), because every request costs the server a lookup and
+    a new response (on SeaweedFS, 8 MiB ranges were ~15% slower than 32-64 MiB)."""
+    streamed = fast(src)
+    if streamed:
+        k = max(1, min(-(-size // part), ctx.max_parallel_parts, ctx.budget.total // STREAM_HOLD))
+        if ctx.limiter is None:   # --bwlimit charges a range up front: keep those short
+            part = max(part, min(STREAM_RANGE_MAX, -(-size // k)))
+        hold = k * STREAM_HOLD
+    else:
+        k = _parallelism(size, part, ctx)
+        hold = k * part
 
     def do_part(_n: int, start: int, end: int) -> None:
         if ctx.cancel.is_set():
             raise Cancelled()
         ctx.limit(end - start)
-        if fast(src):
+        if streamed:
             with translating(src.url()):
                 got = src.store.read_into(src.path, start, end, out.pwrite)
             if got != end - start:
@@ -218,7 +257,7 @@ def _download_parallel(src, dst, size, part, ctx, progress) -> int:
             out.pwrite(_read_range(src, start, end, None), start)
         progress(end - start)
 
-    with ctx.budget.reserve(k * part):
+    with ctx.budget.reserve(hold):
         with translating(dst.url()):
             out = AtomicLocalFile(dst.path, size)
         try:
