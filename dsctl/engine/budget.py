@@ -10,7 +10,6 @@ budget is clamped to it.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 
@@ -23,22 +22,44 @@ class MemoryBudget:
         self.total = max(1, total)
         self.free = self.total
         self.peak = 0
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting = 0
         self._cancel = cancel or threading.Event()
 
-    @contextlib.contextmanager
-    def reserve(self, nbytes: int):
-        n = min(max(0, nbytes), self.total)
+    def reserve(self, nbytes: int) -> "_Reservation":
+        """`with budget.reserve(n) as got:` holds min(n, total) bytes for the block."""
+        return _Reservation(self, min(max(0, nbytes), self.total))
+
+    def _take(self, n: int) -> None:
         with self._cond:
             while self.free < n:
                 if self._cancel.is_set():
                     raise Cancelled()
-                self._cond.wait(0.2)
+                self._waiting += 1
+                try:
+                    self._cond.wait(0.2)
+                finally:
+                    self._waiting -= 1
             self.free -= n
-            self.peak = max(self.peak, self.total - self.free)
-        try:
-            yield n
-        finally:
-            with self._cond:
-                self.free += n
+            if self.total - self.free > self.peak:
+                self.peak = self.total - self.free
+
+    def _give(self, n: int) -> None:
+        with self._cond:
+            self.free += n
+            if self._waiting:   # waking nobody is the common case with many small files
                 self._cond.notify_all()
+
+
+class _Reservation:
+    __slots__ = ("budget", "n")
+
+    def __init__(self, budget: MemoryBudget, n: int):
+        self.budget, self.n = budget, n
+
+    def __enter__(self) -> int:
+        self.budget._take(self.n)
+        return self.n
+
+    def __exit__(self, *exc) -> None:
+        self.budget._give(self.n)
