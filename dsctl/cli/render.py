@@ -49,6 +49,11 @@ class Renderer:
         if self._bar is not None:
             self._bar.stop()
 
+    @property
+    def wants_progress(self) -> bool:
+        """Only the bar draws Planned/Started/Progress events (see engine.run)."""
+        return self._bar is not None
+
     def _files_label(self) -> str:
         total = f"{self._files_total}" + ("" if self._plan_done else "+")
         return f"{self._files_done}/{total} files"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -24,6 +24,7 @@ from .copy import CopyContext, copy_one
 from .localfile import remove_leftovers
 from .plan import Item
 from .ratelimit import RateLimiter
+from .workers import FilePool
 
 MiB = 1024 * 1024
 
@@ -39,6 +40,10 @@ class TransferOptions:
     bwlimit: int | None = None      # bytes per second across the whole run (--bwlimit)
 
 
+def _no_progress(_n: int) -> None:
+    pass
+
+
 class Engine:
     def __init__(self, options: TransferOptions, sink: ev.Sink = ev.null_sink):
         self.o = options
@@ -47,45 +52,39 @@ class Engine:
         self.budget = MemoryBudget(options.memory, self.cancel)
         self._lock = threading.Lock()
         self.summary = ev.Summary(dry_run=options.dry_run)
+        # A sink may say it draws no progress (quiet, -v lines, JSON): then only the
+        # events it uses are made - with thousands of small files they add up.
+        self.progress = bool(getattr(sink, "wants_progress", True))
 
     def run(self, items: Iterable[Item], exists: Callable[[Item], bool] | None = None) -> ev.Summary:
         """Copy every item; per-item failures are reported, not raised."""
         started = time.monotonic()
         jobs = max(1, self.o.jobs)
-        files = ThreadPoolExecutor(jobs, thread_name_prefix="dsctl-file")
         parts = ThreadPoolExecutor(max(1, min(jobs, self.o.max_parallel_parts * 2)),
                                    thread_name_prefix="dsctl-part")
         limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
         ctx = CopyContext(self.budget, self.o.part_size, parts, self.o.max_parallel_parts, self.cancel,
                           limiter)
-        slots = threading.BoundedSemaphore(jobs * 2)  # bounds queued work while planning streams
-        futures = set()
+        files = FilePool(lambda item: self._one(item, ctx, exists), jobs)
         try:
             nfiles = nbytes = 0
+            progress = self.progress
             for item in items:
-                self.sink(ev.Planned(item.src.url(), item.dst.url(), item.size))
+                if progress:
+                    self.sink(ev.Planned(item.src.url(), item.dst.url(), item.size))
                 nfiles += 1
                 nbytes += item.size or 0
-                while not slots.acquire(timeout=0.2):
-                    pass
-                fut = files.submit(self._one, item, ctx, exists)
-                fut.add_done_callback(lambda _f: slots.release())
-                futures.add(fut)
-                if len(futures) > jobs * 4:
-                    futures = {f for f in futures if not f.done()}
+                files.put(item)
             self.sink(ev.PlanComplete(nfiles, nbytes))
-            while futures:
-                done, futures = wait(futures, timeout=0.2)
-                for f in done:
-                    f.result()
+            files.close()
         except KeyboardInterrupt:
             self.cancel.set()
-            files.shutdown(wait=True, cancel_futures=True)
+            files.cancel()
             parts.shutdown(wait=True, cancel_futures=True)
             remove_leftovers()
             raise Interrupted("interrupted; partial destinations were removed") from None
         finally:
-            files.shutdown(wait=True)
+            files.join()   # after a planning error the files already queued still finish
             parts.shutdown(wait=True)
         self.summary.seconds = time.monotonic() - started
         return self.summary
@@ -110,8 +109,11 @@ class Engine:
             if self.o.dry_run:
                 self._finish(ev.Finished("copied", src, dst, item.size or 0, 0.0, dry_run=True))
                 return
-            self.sink(ev.Started(src, dst, item.size))
-            n = copy_one(item.src, item.dst, item.size, ctx, lambda k: self.sink(ev.Progress(src, k)))
+            if self.progress:
+                self.sink(ev.Started(src, dst, item.size))
+                n = copy_one(item.src, item.dst, item.size, ctx, lambda k: self.sink(ev.Progress(src, k)))
+            else:
+                n = copy_one(item.src, item.dst, item.size, ctx, _no_progress)
         except Cancelled:
             return
         except BaseException as exc:  # noqa: BLE001 - every failure becomes an event

@@ -1,0 +1,107 @@
+"""The pool of file workers: `jobs` threads taking items in order from a bounded queue.
+
+A leaner ThreadPoolExecutor for the one pattern the engine needs. With thousands
+of small files the executor's per-item Future (its own Condition), done callback
+and the semaphore that bounded the queue cost ~10 lock round trips per file, all
+under the GIL the transfers need; here an item costs one put and one get on C
+queues. Errors are the caller's business (`fn` reports its own failures); an
+exception escaping `fn` is a bug and is re-raised in the planning thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, Callable
+
+_STOP = object()
+
+
+class FilePool:
+    def __init__(self, fn: Callable[[Any], None], jobs: int, name: str = "dsctl-file"):
+        self._fn, self._jobs, self._name = fn, max(1, jobs), name
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._slots: queue.SimpleQueue = queue.SimpleQueue()   # tokens: at most 2*jobs queued
+        for _ in range(2 * self._jobs):
+            self._slots.put(None)
+        self._threads: list[threading.Thread] = []
+        self._exited: queue.SimpleQueue = queue.SimpleQueue()   # a token as each thread ends
+        self._started = self._ended = 0
+        self._crash: list[BaseException] = []
+
+    def put(self, item: Any) -> None:
+        """Queue an item, waiting (interruptibly) while 2*jobs are already waiting."""
+        while True:
+            self._raise_crash()
+            try:
+                self._slots.get(timeout=0.2)
+                break
+            except queue.Empty:
+                continue
+        if len(self._threads) < self._jobs:   # threads start as work arrives
+            t = threading.Thread(target=self._loop, name=f"{self._name}-{len(self._threads)}",
+                                 daemon=True)
+            t.start()
+            self._threads.append(t)
+            self._started += 1
+        self._work.put(item)
+
+    def close(self) -> None:
+        """Wait until every queued item is done; re-raise a crash of `fn`."""
+        self.join()
+        self._raise_crash()
+
+    def join(self) -> None:
+        """Wait until every queued item is done (a no-op once stopped)."""
+        self._stop()
+
+    def cancel(self) -> None:
+        """Drop the items not yet started and wait for the running ones to return."""
+        while True:
+            try:
+                self._work.get_nowait()
+            except queue.Empty:
+                break
+        self._stop()
+
+    def _stop(self) -> None:
+        for _ in range(self._started - self._ended):
+            self._work.put(_STOP)
+        # Not Thread.join(): before Python 3.13 a join interrupted by Ctrl-C can mark a
+        # still-running thread as stopped (bpo-45274's fix), and the interpreter would
+        # then exit under a worker that is still aborting its upload. Each worker hands
+        # in a token as it ends; is_alive() (never fooled without join) is the fallback
+        # for a token taken just as a second Ctrl-C arrived.
+        while self._ended < self._started:
+            try:
+                self._exited.get(timeout=0.2)
+            except queue.Empty:
+                if not any(t.is_alive() for t in self._threads):
+                    break
+                continue
+            self._ended += 1
+        self._threads.clear()
+        self._started = self._ended = 0
+
+    def _raise_crash(self) -> None:
+        if self._crash:
+            raise self._crash[0]
+
+    def _loop(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._exited.put(None)
+
+    def _serve(self) -> None:
+        work, slots, fn = self._work, self._slots, self._fn
+        while True:
+            item = work.get()
+            if item is _STOP:
+                return
+            try:
+                fn(item)
+            except BaseException as exc:  # noqa: BLE001 - handed to the planning thread
+                self._crash.append(exc)
+            finally:
+                slots.put(None)
