@@ -63,10 +63,38 @@ def output_options(f):
                      callback=_set("verbose", lambda a, b: a + b), help="One line per file.")(f)
     return f
 
+# command name -> module under dsctl.cli that defines it (as a function of that name).
+# Only the module of the command being run is imported: a `cp` never loads the
+# profile, artifact or completion commands (several ms of every start-up).
+LAZY_COMMANDS = {
+    "cp": "transfer_cmds", "upload": "transfer_cmds", "download": "transfer_cmds",
+    "sync": "sync_cmds", "check": "sync_cmds",
+    "ls": "browse_cmds", "cat": "browse_cmds", "stat": "browse_cmds", "rm": "browse_cmds",
+    "profile": "profile_cmds", "artifact": "artifact_cmds", "completion": "completion_cmd",
+}
+
+
+class _LazyGroup(click.Group):
+    """click.Group whose subcommands are imported when looked up (click's documented
+    lazy-loading pattern); help and completion still list them all."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            mod = importlib.import_module(f"{__package__}.{LAZY_COMMANDS[name]}")
+            for command in mod.COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, name)
+
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=_LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="dsctl", message="%(prog)s %(version)s")
 @click.option("--profile", envvar="DSCTL_PROFILE", metavar="NAME", help="Profile for bare URLs.",
               shell_complete=profile_names)
@@ -96,10 +124,5 @@ def cli(ctx, profile, verbose, quiet, json_, progress, debug, config_dir):
 
 
 def register() -> click.Group:
-    """Attach every command to the root group (imports stay cheap: click only)."""
-    from . import artifact_cmds, browse_cmds, completion_cmd, profile_cmds, sync_cmds, transfer_cmds
-
-    for mod in (transfer_cmds, sync_cmds, browse_cmds, profile_cmds, artifact_cmds, completion_cmd):
-        for command in mod.COMMANDS:
-            cli.add_command(command)
+    """The root group with every command reachable (each imported on first use)."""
     return cli

@@ -116,7 +116,6 @@ class FastBackend:
                             "max_backoff": timedelta(seconds=5), "base": 2}}
 
     def _make_store(self, bucket: str):
-        _tune_malloc()
         s = self.s
         if self.scheme == "s3":
             from obstore.store import S3Store
@@ -183,6 +182,7 @@ class FastBackend:
         bucket, key = self.split(path)
         if end <= start:
             return 0
+        _tune_malloc()   # only transfers of large objects need it (ctypes costs ~2 ms)
         r = obstore.get(self.store(bucket), key, options={"range": (start, end)})
         pos = start
         for piece in r.stream(min_chunk_size=chunk):
@@ -300,6 +300,7 @@ class FastWriter:
         import obstore
 
         bucket, key = fb.split(path)
+        _tune_malloc()
         self.w = obstore.open_writer(fb.store(bucket), key, buffer_size=part_size,
                                      max_concurrency=max(1, concurrency))
 
