@@ -423,6 +423,9 @@ def bench(env: Env, paths: dict[str, str], workloads: list[str], tools: list[str
                 r = workload_runs(w, tool, paths[tool], env, big, small, run_id)
                 if r is None:
                     continue
+                # Flush the previous run's dirty pages (its output, the cleanup) so the
+                # kernel's writeback does not land inside the next tool's timing.
+                os.sync()
                 dt, rss, code = timed(r.argv, base, log)
                 got = r.check()
                 want = expected(w, big_size, small_count, small_size)
@@ -563,6 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-install", action="store_true", help="do not pip-install missing peers")
     ap.add_argument("--json", type=Path, help="also write the raw samples here")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    ap.add_argument("--tmpdir", default=None, metavar="DIR",
+                    help="where the work directory (data, server, outputs) goes; e.g. /dev/shm "
+                         "to take a noisy disk out of the comparison (default: the system temp dir)")
     ap.add_argument("--editable", action="store_true",
                     help="run this environment's (editable) dsctl instead of a regular install")
     a = ap.parse_args(argv)
@@ -581,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"unknown tool {t}")
     paths = ensure_peers(tools, not a.no_install)
 
-    work = Path(tempfile.mkdtemp(prefix="dsctl-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="dsctl-bench-", dir=a.tmpdir))
     print(f"bench: work dir {work}", file=sys.stderr)
     env = None
     try:
