@@ -26,7 +26,7 @@ class FilePool:
             self._slots.put(None)
         self._threads: list[threading.Thread] = []
         self._exited: queue.SimpleQueue = queue.SimpleQueue()   # a token as each thread ends
-        self._started = self._ended = 0
+        self._ended = 0                                         # exit tokens taken
         self._crash: list[BaseException] = []
 
     def put(self, item: Any) -> None:
@@ -41,9 +41,8 @@ class FilePool:
         if len(self._threads) < self._jobs:   # threads start as work arrives
             t = threading.Thread(target=self._loop, name=f"{self._name}-{len(self._threads)}",
                                  daemon=True)
+            self._threads.append(t)   # listed before it runs: _stop() then always counts it
             t.start()
-            self._threads.append(t)
-            self._started += 1
         self._work.put(item)
 
     def close(self) -> None:
@@ -65,14 +64,14 @@ class FilePool:
         self._stop()
 
     def _stop(self) -> None:
-        for _ in range(self._started - self._ended):
+        for _ in range(len(self._threads) - self._ended):
             self._work.put(_STOP)
         # Not Thread.join(): before Python 3.13 a join interrupted by Ctrl-C can mark a
         # still-running thread as stopped (bpo-45274's fix), and the interpreter would
         # then exit under a worker that is still aborting its upload. Each worker hands
         # in a token as it ends; is_alive() (never fooled without join) is the fallback
         # for a token taken just as a second Ctrl-C arrived.
-        while self._ended < self._started:
+        while self._ended < len(self._threads):
             try:
                 self._exited.get(timeout=0.2)
             except queue.Empty:
@@ -81,7 +80,7 @@ class FilePool:
                 continue
             self._ended += 1
         self._threads.clear()
-        self._started = self._ended = 0
+        self._ended = 0
 
     def _raise_crash(self) -> None:
         if self._crash:
