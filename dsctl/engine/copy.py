@@ -119,11 +119,12 @@ def _read_local(path: str, size: int) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         data = os.read(fd, size + 1)
-        if len(data) < size:
-            parts = [data]
-            while more := os.read(fd, size + 1 - sum(map(len, parts))):
-                parts.append(more)
-            data = b"".join(parts)
+        if len(data) < size:   # short before the expected end: read on to EOF (or size + 1)
+            chunks, got = [data], len(data)
+            while got <= size and (more := os.read(fd, size + 1 - got)):
+                chunks.append(more)
+                got += len(more)
+            data = b"".join(chunks)
         return data
     finally:
         os.close(fd)
