@@ -203,10 +203,12 @@ def _run_parts(ctx: CopyContext, size: int, part: int, k: int, do_part) -> None:
         raise
 
 
-def _parallelism(size: int, part: int, ctx: CopyContext, extra: int = 0) -> int:
-    """Parts in flight for one file: bounded by the flag, by the budget (counting
-    `extra` more parts the strategy holds) and by the number of parts."""
-    return max(1, min(-(-size // part), ctx.max_parallel_parts, ctx.budget.total // part - extra))
+def _parallelism(size: int, part: int, ctx: CopyContext, extra: int = 0, hold: int | None = None) -> int:
+    """Parts in flight for one file: bounded by the flag, by the budget (each holding
+    `hold` bytes, a whole part by default, plus `extra` more parts the strategy holds)
+    and by the number of parts."""
+    return max(1, min(-(-size // part), ctx.max_parallel_parts,
+                      ctx.budget.total // (hold or part) - extra))
 
 
 def _read_range(src, start: int, end: int, fd: int | None) -> bytes:
@@ -236,7 +238,7 @@ def _download_parallel(src, dst, size, part, ctx, progress) -> int:
     a new response (on SeaweedFS, 8 MiB ranges were ~15% slower than 32-64 MiB)."""
     streamed = fast(src)
     if streamed:
-        k = max(1, min(-(-size // part), ctx.max_parallel_parts, ctx.budget.total // STREAM_HOLD))
+        k = _parallelism(size, part, ctx, hold=STREAM_HOLD)
         if ctx.limiter is None:   # --bwlimit charges a range up front: keep those short
             part = max(part, min(STREAM_RANGE_MAX, -(-size // k)))
         hold = k * STREAM_HOLD
