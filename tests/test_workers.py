@@ -30,16 +30,35 @@ def test_queue_is_bounded_while_workers_are_busy():
     gate = threading.Event()
     pool = FilePool(lambda _i: gate.wait(5), 2)
     t0 = time.monotonic()
-    for i in range(4):          # 2 workers x 2 slots each: these go straight in
+    for i in range(8):          # 2 workers x 4 each (running or queued): these go straight in
         pool.put(i)
     blocked = threading.Thread(target=pool.put, args=(99,))
     blocked.start()
     blocked.join(0.5)
-    assert blocked.is_alive(), "a fifth item was accepted while all slots were taken"
+    assert blocked.is_alive(), "a ninth item was accepted while the queue was full"
     gate.set()
     blocked.join(5)
     pool.close()
     assert time.monotonic() - t0 < 5
+
+
+def test_a_full_queue_takes_items_again_only_when_half_empty():
+    """The planner sleeps from 4*jobs in flight until 2*jobs, not item by item."""
+    release = [threading.Event() for _ in range(6)]
+    pool = FilePool(lambda i: release[i].wait(5), 1)
+    for i in range(4):
+        pool.put(i)
+    blocked = threading.Thread(target=pool.put, args=(4,))
+    blocked.start()
+    release[0].set()            # 3 left in flight: still above the low mark
+    blocked.join(0.5)
+    assert blocked.is_alive(), "put() resumed before the queue was down to half"
+    release[1].set()            # 2 left: room again
+    blocked.join(5)
+    assert not blocked.is_alive()
+    for e in release:
+        e.set()
+    pool.close()
 
 
 def test_a_crash_in_a_worker_is_raised_by_close():

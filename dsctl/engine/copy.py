@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from ..errors import IntegrityError
 from ..storage.parts import part_writer, supports_parts
 from ..storage.translate import translating
 from .budget import Cancelled, MemoryBudget
-from .localfile import AtomicLocalFile
+from .localfile import AtomicLocalFile, write_whole
 from .ratelimit import RateLimiter
 from .streams import iter_chunks, open_writer
 
@@ -45,15 +44,36 @@ def part_size_for(size: int | None, base: int) -> int:
 class CopyContext:
     budget: MemoryBudget
     part_size: int
-    part_pool: ThreadPoolExecutor
+    part_workers: int                    # threads of the shared part pool
     max_parallel_parts: int
     cancel: threading.Event
     limiter: RateLimiter | None = None   # --bwlimit
+    _pool: Any = field(default=None, init=False, repr=False)
+    _pool_lock: Any = field(default_factory=threading.Lock, init=False, repr=False)
 
     def limit(self, n: int) -> None:
         """Account for n bytes about to move; sleeps to hold --bwlimit."""
         if self.limiter is not None:
             self.limiter.take(n)
+
+    @property
+    def part_pool(self):
+        """The ThreadPoolExecutor shared by every file's parts, made on first use: a run
+        of small files never needs it (and concurrent.futures costs ~3 ms to import)."""
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    self._pool = ThreadPoolExecutor(self.part_workers, thread_name_prefix="dsctl-part")
+        return self._pool
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Wait for the part pool's threads (dropping queued parts if `cancel`)."""
+        with self._pool_lock:
+            pool = self._pool
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=cancel)
 
 
 def fast(ep) -> bool:
@@ -99,13 +119,13 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
 def _fetch_all(src, size: int, ctx: CopyContext):
     """A whole small object in one request (a buffer; bytes on the fsspec path)."""
     if src.is_local:
-        with translating(src.url()):
+        with translating(src):
             data = _read_local(src.path, size)
         if len(data) != size:
             raise IntegrityError(f"size mismatch: expected {size} bytes, read {len(data)}", src.url())
         return data
     if fast(src):
-        with translating(src.url()):
+        with translating(src):
             data = src.store.get(src.path)
         if len(data) != size:
             raise IntegrityError(f"size mismatch: expected {size} bytes, read {len(data)}", src.url())
@@ -131,15 +151,9 @@ def _read_local(path: str, size: int) -> bytes:
 
 
 def _store_all(dst, data) -> None:
-    with translating(dst.url()):
+    with translating(dst):
         if dst.is_local:
-            f = AtomicLocalFile(dst.path, check_dir=False)
-            try:
-                f.write(data)
-                f.commit()
-            except BaseException:
-                f.abort()
-                raise
+            write_whole(dst.path, data)
         elif fast(dst):
             dst.store.put(dst.path, data)
         else:
@@ -185,6 +199,8 @@ def _run_parts(ctx: CopyContext, size: int, part: int, k: int, do_part) -> None:
 
     On any failure the parts still running finish before the error propagates,
     so the caller can safely discard what they were writing into."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     pending: set = set()
     try:
         for number, off in enumerate(range(0, size, part), start=1):

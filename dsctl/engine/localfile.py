@@ -2,34 +2,31 @@
 renamed over the final name only when every byte is there.
 
 Temp files in flight are tracked so an interrupted run can remove any a
-worker did not get to clean up itself.
+worker did not get to clean up itself. (The tracking set is only ever added to,
+discarded from and copied by single C calls, which the GIL makes atomic.)
 """
 
 from __future__ import annotations
 
 import os
 import random
-import threading
 
 _active: set[str] = set()
-_lock = threading.Lock()
 TEMP_SUFFIX = ".dsctl-part"
 
 
 class AtomicLocalFile:
     """Write to `<dir>/.<name>.<random>.dsctl-part`, rename to `<dir>/<name>` on commit."""
 
-    def __init__(self, path: str, size: int | None = None, check_dir: bool = True):
-        """`check_dir=False` skips the up-front "is the destination a directory?" stat
-        (commit still refuses): worth it for small files, where every syscall is a
-        GIL hand-off among the workers and the bytes are cheap to throw away."""
+    def __init__(self, path: str, size: int | None = None):
+        """Refuses up front when `path` is a directory, before any bytes are fetched
+        (write_whole, for bytes already in hand, only finds out at the rename)."""
         self.path = path
         parent = os.path.dirname(path) or "."
-        if check_dir and os.path.isdir(path):
+        if os.path.isdir(path):
             raise IsADirectoryError(f"destination is a directory: {path}")
         fd, self.tmp = _create_temp(parent, os.path.basename(path))
-        with _lock:
-            _active.add(self.tmp)
+        _active.add(self.tmp)
         self.fd = fd
         if size:
             try:
@@ -57,8 +54,7 @@ class AtomicLocalFile:
         except IsADirectoryError:
             self.abort()
             raise IsADirectoryError(f"destination is a directory: {self.path}") from None
-        with _lock:
-            _active.discard(self.tmp)
+        _active.discard(self.tmp)
 
     def abort(self) -> None:
         if self.fd >= 0:
@@ -71,8 +67,35 @@ class AtomicLocalFile:
             os.unlink(self.tmp)
         except FileNotFoundError:
             pass
-        with _lock:
-            _active.discard(self.tmp)
+        _active.discard(self.tmp)
+
+
+def write_whole(path: str, data) -> None:
+    """`data` as the file at `path`, atomically: AtomicLocalFile's write-then-rename for
+    a buffer already in hand, in one call (the small-file path runs it per file)."""
+    parent, name = os.path.split(path)
+    fd, tmp = _create_temp(parent or ".", name)
+    _active.add(tmp)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException as e:
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(e, IsADirectoryError):
+            raise IsADirectoryError(f"destination is a directory: {path}") from None
+        raise
+    finally:
+        _active.discard(tmp)
 
 
 _FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -98,10 +121,9 @@ def _create_temp(parent: str, name: str) -> tuple[int, str]:
 
 def remove_leftovers() -> None:
     """Delete every temp file still registered (used on interrupt)."""
-    with _lock:
-        paths = list(_active)
-        _active.clear()
+    paths = list(_active)
     for p in paths:
+        _active.discard(p)
         try:
             os.unlink(p)
         except OSError:

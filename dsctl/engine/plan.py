@@ -58,6 +58,13 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
         return ep.fs.info(ep.path)
 
 
+def _lists_exactly(ep: Endpoint) -> bool:
+    """Whether a listing alone tells that a prefix exists: S3 has no directories, so
+    "exists" means "some key starts with it" (Azure and local have real ones)."""
+    st = getattr(ep, "store", None)
+    return st is not None and ep.backend.scheme == "s3" and st.usable(ep.path.rstrip("/") + "/x")
+
+
 def is_dir(ep: Endpoint) -> bool:
     try:
         return _is_dir_info(info(ep))
@@ -65,10 +72,13 @@ def is_dir(ep: Endpoint) -> bool:
         return False
 
 
-def walk_files(ep: Endpoint) -> Iterator[tuple[str, dict]]:
-    """(relative path, info) of every file below a directory endpoint, in key order."""
+def walk_files(ep: Endpoint, must_exist: bool = False) -> Iterator[tuple[str, dict]]:
+    """(relative path, info) of every file below a directory endpoint, in key order.
+    `must_exist`: NotFound if the listing names nothing at all (not even a marker)."""
     root = ep.path.rstrip("/")
+    listed = False
     for path, meta in iter_files(ep):
+        listed = True
         if _is_dir_info(meta) or path.endswith("/"):
             continue  # directory marker objects
         if ep.backend.scheme == "http":
@@ -79,6 +89,8 @@ def walk_files(ep: Endpoint) -> Iterator[tuple[str, dict]]:
             continue  # a sibling that merely shares the prefix ("dir2" for "dir")
         if rel:
             yield rel, meta
+    if must_exist and not listed:
+        raise NotFound("not found", ep.url())
 
 
 def unsafe_reason(rel: str) -> str | None:
@@ -138,19 +150,27 @@ class Planner:
         if src.loc.has_glob:
             yield from self._expand_glob(src)
             return
+        if self.recursive and src.loc.trailing_slash and _lists_exactly(src):
+            # `prefix/` with -r names a directory: list it at once. Probing it first
+            # (a HEAD, then a one-key listing) cost two round trips before any transfer.
+            yield from self._expand_dir(src, "", must_exist=True)
+            return
         meta = info(src, want_dir=self.recursive)
         if _is_dir_info(meta):
             if not self.recursive:
                 raise UsageError("source is a directory; use -r to copy it", src.url())
             into = src.loc.trailing_slash or not self.dst_is_dir
-            yield from self._expand_dir(src, "" if into else basename(src.path))
+            # info() takes an http URL ending in '/' for a directory unseen: a listing
+            # that finds nothing there (a 404 page has no links) means it is not there
+            unseen = src.backend.scheme == "http" and src.loc.trailing_slash
+            yield from self._expand_dir(src, "" if into else basename(src.path), must_exist=unseen)
         else:
             rel = basename(src.path) if self.dst_is_dir else ""
             if not self.filters or self.filters.keep(basename(src.path)):
                 yield self._item(src, src.path, rel, meta.get("size"))
 
-    def _expand_dir(self, src: Endpoint, prefix: str) -> Iterator[Item]:
-        for rel, meta in walk_files(src):
+    def _expand_dir(self, src: Endpoint, prefix: str, must_exist: bool = False) -> Iterator[Item]:
+        for rel, meta in walk_files(src, must_exist):
             if self.filters and not self.filters.keep(rel):
                 continue
             yield self._item(src, join(src.path, rel) if src.backend.scheme != "http" else meta["name"],

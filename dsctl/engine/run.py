@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -60,11 +59,9 @@ class Engine:
         """Copy every item; per-item failures are reported, not raised."""
         started = time.monotonic()
         jobs = max(1, self.o.jobs)
-        parts = ThreadPoolExecutor(max(1, min(jobs, self.o.max_parallel_parts * 2)),
-                                   thread_name_prefix="dsctl-part")
         limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
-        ctx = CopyContext(self.budget, self.o.part_size, parts, self.o.max_parallel_parts, self.cancel,
-                          limiter)
+        ctx = CopyContext(self.budget, self.o.part_size, max(1, min(jobs, self.o.max_parallel_parts * 2)),
+                          self.o.max_parallel_parts, self.cancel, limiter)
         files = FilePool(lambda item: self._one(item, ctx, exists), jobs)
         try:
             nfiles = nbytes = 0
@@ -80,12 +77,12 @@ class Engine:
         except KeyboardInterrupt:
             self.cancel.set()
             files.cancel()
-            parts.shutdown(wait=True, cancel_futures=True)
+            ctx.shutdown(cancel=True)
             remove_leftovers()
             raise Interrupted("interrupted; partial destinations were removed") from None
         finally:
             files.join()   # after a planning error the files already queued still finish
-            parts.shutdown(wait=True)
+            ctx.shutdown()
         self.summary.seconds = time.monotonic() - started
         return self.summary
 

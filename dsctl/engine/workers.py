@@ -3,9 +3,12 @@
 A leaner ThreadPoolExecutor for the one pattern the engine needs. With thousands
 of small files the executor's per-item Future (its own Condition), done callback
 and the semaphore that bounded the queue cost ~10 lock round trips per file, all
-under the GIL the transfers need; here an item costs one put and one get on C
-queues. Errors are the caller's business (`fn` reports its own failures); an
-exception escaping `fn` is a bug and is re-raised in the planning thread.
+under the GIL the transfers need; here an item costs one put and one get on a C
+queue. The queue is bounded with hysteresis: once `high` items wait, the planning
+thread sleeps until only `low` do, so it wakes once per batch rather than once per
+finished file (each wake is one more thread fighting the workers for the GIL).
+Errors are the caller's business (`fn` reports its own failures); an exception
+escaping `fn` is a bug and is re-raised in the planning thread.
 """
 
 from __future__ import annotations
@@ -21,23 +24,35 @@ class FilePool:
     def __init__(self, fn: Callable[[Any], None], jobs: int, name: str = "dsctl-file"):
         self._fn, self._jobs, self._name = fn, max(1, jobs), name
         self._work: queue.SimpleQueue = queue.SimpleQueue()
-        self._slots: queue.SimpleQueue = queue.SimpleQueue()   # tokens: at most 2*jobs queued
-        for _ in range(2 * self._jobs):
-            self._slots.put(None)
+        # queued or running: put() waits at `high` until back at `low`
+        self._high, self._low = 4 * self._jobs, 2 * self._jobs
+        self._put = self._done = 0          # items put (planning thread), items finished
+        self._lock = threading.Lock()       # guards _done and _waiting
+        self._waiting = False
+        self._room = threading.Event()
         self._threads: list[threading.Thread] = []
         self._exited: queue.SimpleQueue = queue.SimpleQueue()   # a token as each thread ends
         self._ended = 0                                         # exit tokens taken
         self._crash: list[BaseException] = []
 
     def put(self, item: Any) -> None:
-        """Queue an item, waiting (interruptibly) while 2*jobs are already waiting."""
-        while True:
-            self._raise_crash()
+        """Queue an item; when `high` are queued or running, first wait (interruptibly)
+        until only `low` are."""
+        self._raise_crash()
+        if self._put - self._done >= self._high:
+            with self._lock:
+                self._waiting = True
             try:
-                self._slots.get(timeout=0.2)
-                break
-            except queue.Empty:
-                continue
+                while True:
+                    self._room.clear()
+                    if self._put - self._done <= self._low:
+                        break
+                    self._raise_crash()
+                    self._room.wait(0.2)
+            finally:
+                with self._lock:
+                    self._waiting = False
+        self._put += 1
         if len(self._threads) < self._jobs:   # threads start as work arrives
             t = threading.Thread(target=self._loop, name=f"{self._name}-{len(self._threads)}",
                                  daemon=True)
@@ -93,7 +108,7 @@ class FilePool:
             self._exited.put(None)
 
     def _serve(self) -> None:
-        work, slots, fn = self._work, self._slots, self._fn
+        work, fn, lock = self._work, self._fn, self._lock
         while True:
             item = work.get()
             if item is _STOP:
@@ -102,5 +117,10 @@ class FilePool:
                 fn(item)
             except BaseException as exc:  # noqa: BLE001 - handed to the planning thread
                 self._crash.append(exc)
+                self._room.set()
             finally:
-                slots.put(None)
+                with lock:
+                    self._done += 1
+                    wake = self._waiting and self._put - self._done <= self._low
+                if wake:
+                    self._room.set()

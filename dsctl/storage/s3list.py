@@ -27,6 +27,7 @@ from typing import Iterator
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 PAGE = 1000
+FIRST_PAGE = 100   # a short first page: the server answers it sooner, so transfers start sooner
 
 
 class S3ListError(Exception):
@@ -160,12 +161,15 @@ class S3Lister:
 
     # -- listing -----------------------------------------------------------------------
 
-    def pages(self, bucket: str, prefix: str, delimiter: str = "",
-              max_keys: int = PAGE) -> Iterator[tuple[list[dict], list[str]]]:
-        """(objects, common prefixes) per page; object dicts look like s3fs's info."""
+    def pages(self, bucket: str, prefix: str, delimiter: str = "", max_keys: int = PAGE,
+              first: int | None = None) -> Iterator[tuple[list[dict], list[str]]]:
+        """(objects, common prefixes) per page, the first one at most `first` long;
+        object dicts look like s3fs's info."""
         token = None
+        n = first or max_keys
         while True:
-            q = {"list-type": "2", "prefix": prefix, "encoding-type": "url", "max-keys": str(max_keys)}
+            q = {"list-type": "2", "prefix": prefix, "encoding-type": "url", "max-keys": str(n)}
+            n = max_keys
             if delimiter:
                 q["delimiter"] = delimiter
             if token:
@@ -196,7 +200,7 @@ class S3Lister:
                 return
 
     def iter_objects(self, bucket: str, prefix: str) -> Iterator[dict]:
-        for objs, _ in self.pages(bucket, prefix):
+        for objs, _ in self.pages(bucket, prefix, first=FIRST_PAGE):
             yield from objs
 
     def any_below(self, bucket: str, prefix: str) -> bool:

@@ -196,14 +196,20 @@ def translate(exc: BaseException, url: str | None) -> E.DsctlError:
 class translating:
     """`with translating(url):` re-raises any backend exception inside the block as a
     typed error (a DsctlError keeps its type and gains `url` if it had none).
+    `url` may also be an Endpoint: its url() is then only worked out on an error.
 
     A class rather than a @contextmanager: it wraps every request of every file,
     and a generator-based manager costs several times more per use."""
 
-    __slots__ = ("url",)
+    __slots__ = ("target",)
 
-    def __init__(self, url: str | None):
-        self.url = url
+    def __init__(self, url):
+        self.target = url
+
+    @property
+    def url(self) -> str | None:
+        t = self.target
+        return t if t is None or isinstance(t, str) else t.url()
 
     def __enter__(self) -> None:
         return None
