@@ -1,4 +1,4 @@
-"""A small, exact S3 ListObjectsV2 client on the standard library (SigV4, http.client).
+"""A small, exact S3 ListObjectsV2 client on the standard library (SigV4, storage.http1).
 
 Why not obstore's listing: object_store normalises keys into its own path type, so
 a directory marker `dir/` comes back as `dir` and `a//b` as `a/b` - a listing
@@ -14,16 +14,16 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
-import http.client
 import os
 import random
-import ssl
 import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Iterator
+
+from .http1 import Connection
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 PAGE = 1000
@@ -79,18 +79,18 @@ class S3Lister:
 
     # -- HTTP ------------------------------------------------------------------------
 
-    def _conn(self, host: str) -> http.client.HTTPConnection:
+    def _conn(self, host: str) -> Connection:
         conns = getattr(self._local, "conns", None)
         if conns is None:
             conns = self._local.conns = {}
         c = conns.get(host)
         if c is None:
+            tls = None
             if self.scheme == "https":
-                ctx = ssl.create_default_context(cafile=self.t.cafile)
-                c = http.client.HTTPSConnection(host, self.port, timeout=self.t.timeout, context=ctx)
-            else:
-                c = http.client.HTTPConnection(host, self.port, timeout=self.t.timeout)
-            conns[host] = c
+                import ssl   # only for https: ~3 ms
+
+                tls = ssl.create_default_context(cafile=self.t.cafile)
+            c = conns[host] = Connection(host, self.port, self.t.timeout, tls)
         return c
 
     def _drop(self, host: str) -> None:
@@ -138,19 +138,15 @@ class S3Lister:
         for attempt in range(1, self.t.attempts + 1):
             headers = self._headers("GET", host, path, query)
             try:
-                c = self._conn(host)
-                c.request("GET", target, headers=headers)
-                r = c.getresponse()
-                body = r.read()
-            except (OSError, http.client.HTTPException) as e:
+                r = self._conn(host).get(target, headers)
+                body = r.body
+            except OSError as e:   # refused, reset, timed out, TLS, or an unreadable answer
                 self._drop(host)
                 if attempt == self.t.attempts:
                     raise S3ListConnectionError(f"cannot reach {self.t.endpoint}: {e}") from e
             else:
                 if r.status == 200:
                     return body
-                if r.getheader("connection", "").lower() == "close":
-                    self._drop(host)
                 if r.status < 500 and r.status not in (408, 429) or attempt == self.t.attempts:
                     code, msg = _error_of(body)
                     raise S3ListError(f"{code or 'HTTP ' + str(r.status)}: {msg or r.reason}",
