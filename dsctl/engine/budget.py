@@ -13,8 +13,10 @@ from __future__ import annotations
 import threading
 
 
-class Cancelled(Exception):
-    """The run was interrupted; workers unwind and clean up."""
+class Cancelled(BaseException):
+    """The run was interrupted; workers unwind and clean up. A BaseException (like
+    asyncio's CancelledError) so that no `except Exception` and no translating()
+    block takes it for a failure of the transfer."""
 
 
 class MemoryBudget:

@@ -172,11 +172,12 @@ class FastBackend:
         return obstore.get_range(st, key, start=start, end=end)
 
     def read_into(self, path: str, start: int, end: int, write: Callable[[Any, int], None],
-                  chunk: int = 1024 * 1024) -> int:
+                  chunk: int = 256 * 1024) -> int:
         """Stream bytes [start, end) to write(buffer, offset) in ~`chunk` pieces; returns
         the count. Small pieces recycle the allocator's memory: a whole 8 MiB body per
         request made every range a fresh mapping (page faults, munmap) in a short-lived
-        process."""
+        process, and a 256 KiB piece is still in cache when it is written out (1 MiB
+        pieces were ~5% slower on SeaweedFS)."""
         import obstore
 
         bucket, key = self.split(path)

@@ -196,6 +196,8 @@ def translate(exc: BaseException, url: str | None) -> E.DsctlError:
 class translating:
     """`with translating(url):` re-raises any backend exception inside the block as a
     typed error (a DsctlError keeps its type and gains `url` if it had none).
+    BaseExceptions that are not Exceptions (interrupts, exits, the engine's
+    cancellation) pass through untouched.
     `url` may also be an Endpoint: its url() is then only worked out on an error.
 
     A class rather than a @contextmanager: it wraps every request of every file,
@@ -215,7 +217,7 @@ class translating:
         return None
 
     def __exit__(self, tp, exc, tb) -> bool:
-        if exc is None or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        if exc is None or not isinstance(exc, Exception):
             return False
         if isinstance(exc, E.DsctlError):
             if exc.url is None:
