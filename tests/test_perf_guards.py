@@ -78,6 +78,20 @@ def test_fast_s3_copy_imports_neither_s3fs_nor_botocore(s3_server, tmp_path):
     assert store.get("f.bin") == src.read_bytes()
 
 
+def test_s3_prefix_download_imports_no_http_client_or_logging(s3_server, tmp_path):
+    """A listing and a large ranged download, and still none of the stdlib modules that
+    cost start-up without being needed: http.client (and the email package it loads),
+    concurrent.futures (and logging)."""
+    store = make_store("s3", _Req(s3_server), tmp_path)
+    data = os.urandom(20 * MiB + 5)
+    store.put_many({"p/big.bin": data, "p/small.txt": b"s"})
+    p, mods = _importtime(["cp", "-r", store.url("p/"), f"{tmp_path}/out/"],
+                          {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert (tmp_path / "out" / "big.bin").read_bytes() == data
+    assert not mods & {"http.client", "email", "concurrent.futures", "logging"}, sorted(mods)
+
+
 class _Req:
     """A minimal stand-in for pytest's request, for make_store with a server at hand."""
 

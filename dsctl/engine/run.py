@@ -1,9 +1,9 @@
 """The transfer engine: a bounded pool of workers over a lazily planned stream of items.
 
 The engine knows nothing about terminals: it reports through `sink(event)`.
-Concurrency: `jobs` files at once; large downloads add up to
-`max_parallel_parts` ranged reads each from a shared part pool; all buffers
-come out of one MemoryBudget. On Ctrl-C (KeyboardInterrupt in the main
+Concurrency: `jobs` files at once; a large file adds up to
+`max_parallel_parts` part threads of its own; all buffers come out of one
+MemoryBudget, which is what bounds parts across files. On Ctrl-C (KeyboardInterrupt in the main
 thread) workers are told to stop between chunks, every temp file and open
 multipart upload is discarded, and Interrupted (exit 130) is raised.
 """
@@ -60,8 +60,7 @@ class Engine:
         started = time.monotonic()
         jobs = max(1, self.o.jobs)
         limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
-        ctx = CopyContext(self.budget, self.o.part_size, max(1, min(jobs, self.o.max_parallel_parts * 2)),
-                          self.o.max_parallel_parts, self.cancel, limiter)
+        ctx = CopyContext(self.budget, self.o.part_size, self.o.max_parallel_parts, self.cancel, limiter)
         files = FilePool(lambda item: self._one(item, ctx, exists), jobs)
         try:
             nfiles = nbytes = 0
@@ -77,12 +76,10 @@ class Engine:
         except KeyboardInterrupt:
             self.cancel.set()
             files.cancel()
-            ctx.shutdown(cancel=True)
             remove_leftovers()
             raise Interrupted("interrupted; partial destinations were removed") from None
         finally:
             files.join()   # after a planning error the files already queued still finish
-            ctx.shutdown()
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
