@@ -14,7 +14,9 @@ PyPI and are installed into this Python's environment when missing
 in a fresh temporary directory, and is stopped by PID at the end.
 
 Each workload runs every tool once per round; the order of the tools rotates from
-round to round, so no tool always runs on a warmer (or cooler) server. Every run is
+round to round, so no tool always runs on a warmer (or cooler) server. A first,
+untimed round (`--warmup`, default 1) warms the server's caches and the page cache:
+the first read of the 512 MiB object was 1.5-3x slower than the rest for every tool. Every run is
 a fresh process timed by wall clock; its peak RSS is GNU time's %M (or a tiny fork+exec
 launcher's wait4 rusage), so it is the command's own peak resident set. Destinations are fresh per
 run and removed afterwards (untimed); results are checked (object count and bytes)
@@ -411,12 +413,12 @@ def timed(argv: list[str], env: dict, log: Path) -> tuple[float, int, int]:
 
 def bench(env: Env, paths: dict[str, str], workloads: list[str], tools: list[str], n: int,
           big: Path, small: Path, big_size: int, small_count: int, small_size: int,
-          log: Path) -> dict[str, dict[str, list[Sample]]]:
+          log: Path, warmup: int = 1) -> dict[str, dict[str, list[Sample]]]:
     results: dict[str, dict[str, list[Sample]]] = {}
     base = env.base_env()
     for w in workloads:
         results[w] = {}
-        for rnd in range(n):
+        for rnd in range(-warmup, n):
             order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
             for tool in order:
                 run_id = f"{w}-{tool}-{rnd}-{int(time.time() * 1000) % 10**8}"
@@ -431,9 +433,11 @@ def bench(env: Env, paths: dict[str, str], workloads: list[str], tools: list[str
                 want = expected(w, big_size, small_count, small_size)
                 ok = code == 0 and got == want
                 note = "" if ok else f"exit {code}, got {got[0]} files/{got[1]} B, want {want[0]}/{want[1]}"
-                results[w].setdefault(tool, []).append(Sample(dt, rss, ok, note))
+                if rnd >= 0:
+                    results[w].setdefault(tool, []).append(Sample(dt, rss, ok, note))
                 r.cleanup()
-                print(f"  {w:15s} {tool:6s} run {rnd + 1}/{n}: {dt:7.2f} s  {rss / 1024:7.1f} MB"
+                label = f"run {rnd + 1}/{n}" if rnd >= 0 else "warm-up"
+                print(f"  {w:15s} {tool:6s} {label}: {dt:7.2f} s  {rss / 1024:7.1f} MB"
                       f"{'' if ok else '  FAILED: ' + note}", file=sys.stderr, flush=True)
     return results
 
@@ -552,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", "--runs", type=int, default=3, help="alternating runs per tool (default 3)")
+    ap.add_argument("--warmup", type=int, default=1, metavar="N",
+                    help="untimed rounds before the timed ones (default 1)")
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (32 MiB, 200 × 16 KiB) and 1 run unless -n is given")
     ap.add_argument("-w", "--workloads", default=",".join(ALL_WORKLOADS),
@@ -603,12 +609,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: data ready ({time.monotonic() - t0:.0f} s); {n} run(s) per tool",
                   file=sys.stderr)
         log = work / "runs.log"
+        warmup = 0 if a.quick else max(0, a.warmup)
         results = bench(env, paths, workloads, tools, n, big, small, big_size, small_count,
-                        a.small_size, log) if workloads else {}
+                        a.small_size, log, warmup) if workloads else {}
         out = []
         vers = versions(paths)
-        runs = (f"median of {n} alternating run(s); cell = median wall time · peak RSS (max over "
-                f"runs); " if workloads else "")
+        runs = (f"median of {n} alternating run(s) after {warmup} untimed round(s); cell = median "
+                f"wall time · peak RSS (max over runs); " if workloads else "")
         out.append(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; one SeaweedFS "
                    f"on 127.0.0.1; {runs}dsctl {'editable' if a.editable else 'regular'} install.")
         out.append("Versions: " + "; ".join(f"{t} {v}" for t, v in vers.items()))
