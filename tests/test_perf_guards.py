@@ -92,6 +92,21 @@ def test_s3_prefix_download_imports_no_http_client_or_logging(s3_server, tmp_pat
     assert not mods & {"http.client", "email", "concurrent.futures", "logging"}, sorted(mods)
 
 
+def test_s3_ls_is_one_delimited_listing_without_s3fs(proxied, tmp_path):
+    """`ls s3://b/p/` on the fast path: one ListObjectsV2 with delimiter=/ (no HEAD, no
+    probe), sub-prefixes shown as directories, and no s3fs/botocore import (~0.7 s)."""
+    store, proxy = proxied
+    store.put_many({"p/b.txt": b"bb", "p/a.txt": b"a", "p/sub/c.txt": b"c", "p/sub/d/e.txt": b"e"})
+    p, mods = _importtime(["ls", store.url("p/")], {"DSCTL_CONFIG_DIR": str(tmp_path / "c")})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.decode().splitlines() == ["a.txt", "b.txt", "sub/"]
+    lists = [q for m, q in proxy.requests if m == "GET" and "list-type=2" in q]
+    assert len(lists) == 1 and "delimiter=%2F" in lists[0], proxy.requests
+    assert proxy.count("HEAD") == 0, proxy.requests
+    roots = {m.split(".")[0] for m in mods}
+    assert not roots & {"s3fs", "botocore", "aiobotocore", "fsspec"}, sorted(roots)
+
+
 class _Req:
     """A minimal stand-in for pytest's request, for make_store with a server at hand."""
 

@@ -21,7 +21,7 @@ from typing import Iterator
 
 from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint
-from ..storage.listing import iter_files, local_info
+from ..storage.listing import iter_files, lists_exactly, local_info
 from ..storage.translate import translating
 from ..storage.urls import basename, join
 from .filters import PathFilter
@@ -56,13 +56,6 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
             if found is not None:
                 return found
         return ep.fs.info(ep.path)
-
-
-def _lists_exactly(ep: Endpoint) -> bool:
-    """Whether a listing alone tells that a prefix exists: S3 has no directories, so
-    "exists" means "some key starts with it" (Azure and local have real ones)."""
-    st = getattr(ep, "store", None)
-    return st is not None and ep.backend.scheme == "s3" and st.usable(ep.path.rstrip("/") + "/x")
 
 
 def is_dir(ep: Endpoint) -> bool:
@@ -150,7 +143,7 @@ class Planner:
         if src.loc.has_glob:
             yield from self._expand_glob(src)
             return
-        if self.recursive and src.loc.trailing_slash and _lists_exactly(src):
+        if self.recursive and src.loc.trailing_slash and lists_exactly(src):
             # `prefix/` with -r names a directory: list it at once. Probing it first
             # (a HEAD, then a one-key listing) cost two round trips before any transfer.
             yield from self._expand_dir(src, "", must_exist=True)

@@ -13,6 +13,7 @@ from ..engine.plan import info, walk_files
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
+from ..storage.listing import list_dir, lists_exactly
 from ..storage.translate import translating
 from ..storage.urls import basename
 
@@ -86,17 +87,22 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
         for path in sorted(matches):
             yield _entry(ep, path, path, matches[path])
         return
-    meta = info(ep, want_dir=True)
-    if meta.get("type") != "directory":
-        yield _entry(ep, ep.path, basename(ep.path), meta)
-        return
+    # `prefix/` on S3 names a directory: list it at once (no HEAD and probe first);
+    # a listing that names nothing then means it is not there
+    direct = ep.loc.trailing_slash and lists_exactly(ep)
+    if not direct:
+        meta = info(ep, want_dir=True)
+        if meta.get("type") != "directory":
+            yield _entry(ep, ep.path, basename(ep.path), meta)
+            return
     if recursive:
-        for rel, m in walk_files(ep):
+        for rel, m in walk_files(ep, must_exist=direct):
             yield _entry(ep, m.get("name", rel) if ep.backend.scheme == "http" else f"{ep.path.rstrip('/')}/{rel}",
                          rel, m)
         return
-    with translating(ep.url()):
-        listing = ep.fs.ls(ep.path, detail=True)
+    listing = list_dir(ep)
+    if direct and not listing:
+        raise NotFound("not found", ep.url())
     root = ep.path.rstrip("/")
     for m in sorted(listing, key=lambda m: m["name"]):
         path = m["name"].rstrip("/")

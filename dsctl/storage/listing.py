@@ -1,10 +1,11 @@
-"""Recursive file listings that stream where the store allows it.
+"""Listings that stream where the store allows it.
 
 `iter_files(ep)` yields (path, info) for every file below a directory
 endpoint. On S3 it walks ListObjectsV2 pages as they arrive (keys come back in
 lexicographic order), so `ls -r` prints its first line long before a 100k-key
 listing ends and never holds it all. Other stores go through fsspec's `find`,
-sorted.
+sorted. `list_dir(ep)` is the one-level listing (`ls`): on S3 a delimited
+ListObjectsV2 by dsctl's own lister, elsewhere fsspec's `ls`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,25 @@ def iter_files(ep) -> Iterator[tuple[str, dict]]:
         found = ep.fs.find(root, detail=True, withdirs=False)
     for path in sorted(found):
         yield path, found[path]
+
+
+def lists_exactly(ep) -> bool:
+    """Whether a listing alone tells that a prefix exists, without a probe first: on S3
+    there are no directories, so "exists" means "some key starts with it" (Azure and
+    local have real ones), and the lister names every key exactly."""
+    st = getattr(ep, "store", None)
+    return st is not None and ep.backend.scheme == "s3" and st.usable(ep.path.rstrip("/") + "/x")
+
+
+def list_dir(ep) -> list[dict]:
+    """fsspec-style info dicts of the entries directly below a directory endpoint
+    (sub-directories as type "directory"), unsorted; may include the directory itself."""
+    store = getattr(ep, "store", None)
+    with translating(ep.url()):
+        found = store.ls(ep.path) if store is not None else None
+        if found is not None:
+            return list(found)
+        return ep.fs.ls(ep.path, detail=True)
 
 
 def _s3_stream(ep, root: str) -> Iterator[tuple[str, dict]]:

@@ -291,6 +291,24 @@ class FastBackend:
         prefix = key + "/" if key else ""
         return ((o["name"], o) for o in self.lister.iter_objects(bucket, prefix))
 
+    def ls(self, root: str) -> Iterator[dict] | None:
+        """Info dicts of the objects and sub-prefixes directly below a directory path
+        (one delimited listing, page by page); None if not here (fsspec answers)."""
+        if self.scheme != "s3":
+            return None
+        bucket, key = self.split(root.rstrip("/"))
+        if not bucket:
+            return None
+        return self._ls(bucket, key + "/" if key else "")
+
+    def _ls(self, bucket: str, prefix: str) -> Iterator[dict]:
+        for objs, prefixes in self.lister.pages(bucket, prefix, delimiter="/"):
+            yield from objs
+            for p in prefixes:
+                name = f"{bucket}/{p[:-1] if p.endswith('/') else p}"
+                yield {"name": name, "Key": p, "type": "directory", "size": 0, "Size": 0,
+                       "StorageClass": "DIRECTORY"}
+
 
 class FastWriter:
     """Streams into an object: one PUT when small, else a multipart (S3) or block (Azure)
