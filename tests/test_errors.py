@@ -68,6 +68,13 @@ def test_read_only_identity_is_denied_writes(s3, s3_server, tmp_path, monkeypatc
     assert r.code == 4, r
     _one_line_error(r)
     assert not s3.exists("w.txt")
+    # deletes too, one object or a prefix (S3 DeleteObjects reports refusals per key)
+    s3.put("d/x.txt", b"x")
+    for args in (("rm", s3.url("r.txt")), ("rm", "-r", s3.url("d/"))):
+        r = run(*args)
+        assert r.code == 4, (args, r)
+        _one_line_error(r)
+    assert s3.get("r.txt") == b"readable" and s3.get("d/x.txt") == b"x"
 
 
 def test_wrong_azure_key_is_access_denied(az, azure_server, monkeypatch):

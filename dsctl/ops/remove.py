@@ -63,11 +63,13 @@ def delete_paths(ep, paths: list[str], *, dry_run: bool = False,
                  on_removed: Callable[[str], None] = lambda u: None) -> list[str]:
     """Delete store paths in batches of BATCH (one DeleteObjects each on S3); returns their URLs."""
     removed = []
+    store = getattr(ep, "store", None)   # S3 on the fast path: no s3fs import (~0.5 s)
     for i in range(0, len(paths), BATCH):
         batch = paths[i:i + BATCH]
         if not dry_run:
             with translating(ep.url()):
-                ep.fs.rm(batch)
+                if store is None or not store.delete(batch):
+                    ep.fs.rm(batch)
         for p in batch:
             removed.append(ep.url(p))
             on_removed(ep.url(p))

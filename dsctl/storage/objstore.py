@@ -209,6 +209,19 @@ class FastBackend:
             return False
         return True
 
+    def delete(self, paths: list[str]) -> bool:
+        """Delete S3 objects in one bucket (DeleteObjects, 1000 keys a request); False,
+        deleting nothing, when these paths are not all ones this path names exactly."""
+        if self.scheme != "s3" or not paths or not all(self.usable(p) for p in paths):
+            return False
+        buckets = {self.split(p)[0] for p in paths}
+        if len(buckets) != 1:
+            return False
+        import obstore
+
+        obstore.delete(self.store(buckets.pop()), [self.split(p)[1] for p in paths])
+        return True
+
     def writer(self, path: str, part_size: int, concurrency: int) -> "FastWriter":
         return FastWriter(self, path, part_size, concurrency)
 

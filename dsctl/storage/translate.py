@@ -42,6 +42,8 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 _OBSTORE_STATUS = re.compile(r"status code: (\d{3})")
 _XML_CODE = re.compile(r"<Code>\s*([A-Za-z0-9.]+)\s*</Code>")
+_BULK_CODE = re.compile(r"\(code: ([A-Za-z0-9.]+)\)")   # a per-key DeleteObjects refusal
+_BULK_MESSAGE = re.compile(r"failed for key .*?: ([^\n]+?)\s*\(code: ")
 _XML_MESSAGE = re.compile(r"<Message>\s*([^<\n]+)")
 _OBSTORE_TRANSIENT = ("error sending request", "connection", "timed out", "timeout", "broken pipe",
                       "reset by peer", "incomplete")
@@ -79,7 +81,7 @@ def _status(exc: BaseException) -> int | None:
 
 def _code(exc: BaseException) -> str | None:
     if _from_obstore(exc):
-        m = _XML_CODE.search(str(exc))
+        m = _XML_CODE.search(str(exc)) or _BULK_CODE.search(str(exc))
         return m.group(1) if m else None
     resp = getattr(exc, "response", None)
     if isinstance(resp, dict):
@@ -91,7 +93,7 @@ def _obstore_reason(exc: BaseException) -> str:
     text = str(exc)
     code, status = _code(exc), _obstore_status(exc)
     if code or status:
-        m = _XML_MESSAGE.search(text)
+        m = _XML_MESSAGE.search(text) or _BULK_MESSAGE.search(text)
         head = code or f"HTTP {status}"
         return f"{head}: {m.group(1).strip()}" if m else head
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
