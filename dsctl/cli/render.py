@@ -10,7 +10,6 @@ Events arrive from worker threads; everything here is serialised by a lock.
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 
@@ -90,7 +89,7 @@ class Renderer:
                 obj["reason"] = e.reason
             if e.dry_run:
                 obj["dry_run"] = True
-            self._out(json.dumps(obj))
+            self._out(_json(obj))
         if e.event == "failed":
             self._err(f"dsctl: error: {e.error}")
         elif e.dry_run and not self.app.json:
@@ -115,7 +114,7 @@ class Renderer:
 
     def summary(self, s: ev.Summary, skip_hint: str = "") -> None:
         if self.app.json:
-            self._out(json.dumps({"event": "summary", "copied": s.copied, "skipped": s.skipped,
+            self._out(_json({"event": "summary", "copied": s.copied, "skipped": s.skipped,
                                   "failed": s.failed, "bytes": s.bytes, "seconds": round(s.seconds, 6),
                                   "dry_run": s.dry_run}))
         if self.app.quiet:
@@ -132,3 +131,9 @@ class Renderer:
             line += f"; failed {s.failed}"
         with self._lock:
             self._err(line)
+
+
+def _json(obj: dict) -> str:
+    import json   # only --json output needs it
+
+    return json.dumps(obj)

@@ -36,7 +36,6 @@ local copy.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
 FAST_ENV = "DSCTL_FAST"
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
-_cache: dict[str, "FastBackend"] = {}
+_cache: dict[tuple, "FastBackend"] = {}
 _cache_lock = threading.Lock()
 
 
@@ -162,6 +161,17 @@ def _azure_settings(opts: dict) -> dict | None:
     return {"scheme": "az", "endpoint": str(endpoint).rstrip("/"), "account": account, "key": key}
 
 
+def _frozen(v: Any) -> Any:
+    """A hashable stand-in for an options value (objects by identity), for the cache key."""
+    if isinstance(v, dict):
+        return tuple(sorted((str(k), _frozen(x)) for k, x in v.items()))
+    if isinstance(v, (list, tuple)):
+        return tuple(_frozen(x) for x in v)
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return f"<{id(v)}>"
+
+
 def backend_for(scheme: str, opts: dict, make_fs: Callable[[], Any]) -> "FastBackend | None":
     """The fast backend for these options (one per distinct options), or None."""
     if scheme not in ("s3", "az") or not enabled():
@@ -169,10 +179,7 @@ def backend_for(scheme: str, opts: dict, make_fs: Callable[[], Any]) -> "FastBac
     settings = _s3_settings(opts) if scheme == "s3" else _azure_settings(opts)
     if settings is None:
         return None
-    try:
-        ident = json.dumps([scheme, opts], sort_keys=True, default=lambda o: f"<{id(o)}>")
-    except (TypeError, ValueError):
-        return None
+    ident = (scheme, _frozen(opts))
     with _cache_lock:
         fb = _cache.get(ident)
         if fb is None:

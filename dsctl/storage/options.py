@@ -10,7 +10,6 @@ standard variables / default chain but keep the profile's location fields.
 
 from __future__ import annotations
 
-import json
 import os
 
 from .. import redact
@@ -91,6 +90,8 @@ def gcs() -> dict:
     elif creds_json:
         redact.register(creds_json)
         try:
+            import json   # only for inline GCS credentials
+
             opts["token"] = json.loads(creds_json)
         except ValueError:
             raise UsageError("GCP_CREDENTIALS is not valid JSON") from None
