@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 
 import pytest
 
@@ -86,6 +87,24 @@ def test_wrong_azure_key_is_access_denied(az, azure_server, monkeypatch):
     assert r.code == 4, r
     _one_line_error(r)
     assert bad_key not in r.err
+
+
+def test_an_empty_bucket_lists_empty_and_its_missing_prefix_is_not_found(s3, tmp_path):
+    """`prefix/` on S3 is listed without a probe, so "nothing listed" means not found -
+    but an existing bucket is there even when it holds nothing."""
+    bucket = f"dsctl-empty-{uuid.uuid4().hex[:8]}"
+    s3.fs.mkdir(bucket)
+    try:
+        r = run("ls", f"s3://{bucket}/")
+        assert r.code == 0 and r.out == b"", r
+        r = run("cp", "-r", f"s3://{bucket}/", f"{tmp_path}/out/")
+        assert r.code == 0 and "copied 0 files" in r.err, r
+        for args in (("ls", f"s3://{bucket}/nope/"), ("cp", "-r", f"s3://{bucket}/nope/", f"{tmp_path}/o2/")):
+            r = run(*args)
+            assert r.code == 3, (args, r)
+            _one_line_error(r)
+    finally:
+        s3.fs.rmdir(bucket)
 
 
 def test_missing_bucket_and_container_are_not_found(s3, az, tmp_path):

@@ -48,7 +48,12 @@ def lists_exactly(ep) -> bool:
     there are no directories, so "exists" means "some key starts with it" (Azure and
     local have real ones), and the lister names every key exactly."""
     st = getattr(ep, "store", None)
-    return st is not None and ep.backend.scheme == "s3" and st.usable(ep.path.rstrip("/") + "/x")
+    if st is None or ep.backend.scheme != "s3":
+        return False
+    key = ep.path.strip("/").partition("/")[2]
+    # a bucket root exists even when empty: there the probe (which raises for a missing
+    # bucket) still decides
+    return bool(key) and st.usable(ep.path.rstrip("/") + "/x")
 
 
 def list_dir(ep) -> list[dict]:
