@@ -96,15 +96,9 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
 
 def _fetch_all(src, size: int, ctx: CopyContext):
     """A whole small object in one request (a buffer; bytes on the fsspec path)."""
-    if src.is_local:
+    if src.is_local or fast(src):
         with translating(src):
-            data = _read_local(src.path, size)
-        if len(data) != size:
-            raise IntegrityError(f"size mismatch: expected {size} bytes, read {len(data)}", src.url())
-        return data
-    if fast(src):
-        with translating(src):
-            data = src.store.get(src.path)
+            data = _read_local(src.path, size) if src.is_local else src.store.get(src.path)
         if len(data) != size:
             raise IntegrityError(f"size mismatch: expected {size} bytes, read {len(data)}", src.url())
         return data

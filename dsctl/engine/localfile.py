@@ -35,10 +35,7 @@ class AtomicLocalFile:
                 pass
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            n = os.write(self.fd, view)
-            view = view[n:]
+        _write_all(self.fd, data)
 
     def pwrite(self, data: bytes, offset: int) -> None:
         view = memoryview(data)
@@ -47,27 +44,18 @@ class AtomicLocalFile:
             view, offset = view[n:], offset + n
 
     def commit(self) -> None:
-        os.close(self.fd)
-        self.fd = -1
+        fd, self.fd = self.fd, -1
+        os.close(fd)
         try:
-            os.replace(self.tmp, self.path)
-        except IsADirectoryError:
+            _rename(self.tmp, self.path)
+        except BaseException:
             self.abort()
-            raise IsADirectoryError(f"destination is a directory: {self.path}") from None
+            raise
         _active.discard(self.tmp)
 
     def abort(self) -> None:
-        if self.fd >= 0:
-            try:
-                os.close(self.fd)
-            except OSError:
-                pass
-            self.fd = -1
-        try:
-            os.unlink(self.tmp)
-        except FileNotFoundError:
-            pass
-        _active.discard(self.tmp)
+        fd, self.fd = self.fd, -1
+        _discard(fd, self.tmp)
 
 
 def write_whole(path: str, data) -> None:
@@ -77,25 +65,43 @@ def write_whole(path: str, data) -> None:
     fd, tmp = _create_temp(parent or ".", name)
     _active.add(tmp)
     try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
+        _write_all(fd, data)
         os.close(fd)
         fd = -1
-        os.replace(tmp, path)
-    except BaseException as e:
-        if fd >= 0:
-            os.close(fd)
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(e, IsADirectoryError):
-            raise IsADirectoryError(f"destination is a directory: {path}") from None
+        _rename(tmp, path)
+    except BaseException:
+        _discard(fd, tmp)
         raise
-    finally:
-        _active.discard(tmp)
+    _active.discard(tmp)
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _rename(tmp: str, path: str) -> None:
+    """Move a finished temp file over `path`, naming the usual refusal plainly."""
+    try:
+        os.replace(tmp, path)
+    except IsADirectoryError:
+        raise IsADirectoryError(f"destination is a directory: {path}") from None
+
+
+def _discard(fd: int, tmp: str) -> None:
+    """Close (if open) and delete a temp file that will not be committed; forget it."""
+    if fd >= 0:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    _active.discard(tmp)
 
 
 _FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

@@ -28,6 +28,7 @@ from ..storage.urls import join
 from .browse import modified_of
 from .remove import delete_paths
 
+
 def _tree(ep: Endpoint, must_exist: bool) -> dict[str, dict]:
     try:
         meta = info(ep, want_dir=True)
