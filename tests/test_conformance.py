@@ -195,7 +195,7 @@ def test_missing_source_is_not_found_and_leaves_nothing(store, tmp_path):
     for args in (("cp", store.url("absent.txt"), tmp_path / "dst.txt"),
                  ("ls", store.url("absent/")), ("cat", store.url("absent.txt")),
                  ("stat", store.url("absent.txt")), ("download", store.url("absent"), tmp_path / "dl"),
-                 ("cp", "-r", store.url("absent/"), f"{tmp_path}/d/")):
+                 ("cp", "-r", store.url("absent/"), f"{tmp_path}/d/"), ("ls", "-r", store.url("absent/"))):
         r = run(*args)
         assert r.code == 3, (args, r)
         assert r.err.startswith("dsctl: error: ") and "Traceback" not in r.err, r

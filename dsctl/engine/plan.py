@@ -58,6 +58,13 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
         return ep.fs.info(ep.path)
 
 
+def empty_means_absent(ep: Endpoint) -> bool:
+    """Whether a recursive listing of `ep` that names nothing means it is not there:
+    an S3 `prefix/` (listed without a probe, see lists_exactly) and an http URL ending
+    in '/', which info() takes for a directory unseen (a 404 page has no links)."""
+    return ep.loc.trailing_slash and (ep.backend.scheme == "http" or lists_exactly(ep))
+
+
 def is_dir(ep: Endpoint) -> bool:
     try:
         return _is_dir_info(info(ep))
@@ -153,10 +160,8 @@ class Planner:
             if not self.recursive:
                 raise UsageError("source is a directory; use -r to copy it", src.url())
             into = src.loc.trailing_slash or not self.dst_is_dir
-            # info() takes an http URL ending in '/' for a directory unseen: a listing
-            # that finds nothing there (a 404 page has no links) means it is not there
-            unseen = src.backend.scheme == "http" and src.loc.trailing_slash
-            yield from self._expand_dir(src, "" if into else basename(src.path), must_exist=unseen)
+            yield from self._expand_dir(src, "" if into else basename(src.path),
+                                        must_exist=empty_means_absent(src))
         else:
             rel = basename(src.path) if self.dst_is_dir else ""
             if not self.filters or self.filters.keep(basename(src.path)):

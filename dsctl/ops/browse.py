@@ -9,7 +9,7 @@ from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..engine.plan import info, walk_files
+from ..engine.plan import empty_means_absent, info, walk_files
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
@@ -96,7 +96,7 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
             yield _entry(ep, ep.path, basename(ep.path), meta)
             return
     if recursive:
-        for rel, m in walk_files(ep, must_exist=direct):
+        for rel, m in walk_files(ep, must_exist=empty_means_absent(ep)):
             yield _entry(ep, m.get("name", rel) if ep.backend.scheme == "http" else f"{ep.path.rstrip('/')}/{rel}",
                          rel, m)
         return
