@@ -46,6 +46,10 @@ def test_cat_and_stat(store):
     assert r.code == 0, r
     meta = json.loads(r.out)
     assert meta["type"] == "file" and meta["size"] == 2560
+    # the object's own metadata and its listing entry tell the same time
+    r = run("--json", "ls", store.url("dir/"))
+    (listed,) = [json.loads(line) for line in r.lines]
+    assert meta.get("modified") == listed.get("modified"), (meta, listed)
 
 
 def test_upload_then_download_roundtrip(wstore, tmp_path):

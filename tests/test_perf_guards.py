@@ -21,6 +21,7 @@ import http.server
 import math
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -92,6 +93,21 @@ def test_s3_prefix_download_imports_no_http_client_or_logging(s3_server, tmp_pat
     assert not mods & {"http.client", "email", "concurrent.futures", "logging"}, sorted(mods)
 
 
+@pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.startswith("linux"),
+                    reason="splice(2) is Linux-only")
+def test_large_s3_download_over_plain_http_never_loads_obstore(s3_server, tmp_path):
+    """One object from a plain-http endpoint: a HEAD by dsctl's S3 client, the ranges
+    spliced into the file - obstore's import and store build (~10 ms) are never paid."""
+    store = make_store("s3", _Req(s3_server), tmp_path)
+    data = os.urandom(20 * MiB + 5)
+    store.put("one/big.bin", data)
+    p, mods = _importtime(["cp", store.url("one/big.bin"), tmp_path / "big.bin"],
+                          {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert (tmp_path / "big.bin").read_bytes() == data
+    assert not {m.split(".")[0] for m in mods} & set(SDKS), sorted(mods)
+
+
 def test_s3_ls_is_one_delimited_listing_without_s3fs(proxied, tmp_path):
     """`ls s3://b/p/` on the fast path: one ListObjectsV2 with delimiter=/ (no HEAD, no
     probe), sub-prefixes shown as directories, and no s3fs/botocore import (~0.7 s)."""
@@ -134,14 +150,17 @@ class CountingProxy:
     """A transparent HTTP/1.1 forwarder on 127.0.0.1 that records every request.
 
     The Host header is passed through untouched, so SigV4 signatures made for the
-    proxy's address stay valid upstream. `fail(method, path)` may return a status
-    to answer instead of forwarding (fault injection)."""
+    proxy's address stay valid upstream. Fault injection: `fail(method, path)` may
+    return a status to answer instead of forwarding; `cut(method, path)` may return a
+    byte count after which the answer's body stops and the connection is dropped."""
 
     def __init__(self, upstream: str):
         u = urllib.parse.urlsplit(upstream)
         self.upstream = (u.hostname, u.port)
         self.requests: list[tuple[str, str]] = []
+        self.ranges: list[str] = []      # the Range header of every ranged GET, in order
         self.fail = lambda method, path: None
+        self.cut = lambda method, path: None
         self._lock = threading.Lock()
         proxy = self
 
@@ -168,6 +187,8 @@ class CountingProxy:
                 body = self._body()
                 with proxy._lock:
                     proxy.requests.append((self.command, self.path))
+                    if self.headers.get("Range"):
+                        proxy.ranges.append(self.headers["Range"])
                 status = proxy.fail(self.command, self.path)
                 if status:
                     self.send_response(status)
@@ -191,9 +212,15 @@ class CountingProxy:
                 length = resp.getheader("Content-Length") if self.command == "HEAD" else str(len(data))
                 self.send_header("Content-Length", length or "0")
                 self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
                 conn.close()
+                cut = proxy.cut(self.command, self.path)
+                if cut is not None:
+                    self.wfile.write(data[:cut])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                elif self.command != "HEAD":
+                    self.wfile.write(data)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 
@@ -211,6 +238,7 @@ class CountingProxy:
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.ranges.clear()
 
     def close(self) -> None:
         self.server.shutdown()
@@ -284,9 +312,13 @@ def test_small_files_cost_one_request_each(proxied, tmp_path):
     assert (tmp_path / "back" / "f07.txt").read_bytes() == (src / "f07.txt").read_bytes()
 
 
-def test_large_download_is_one_ranged_get_per_stream(proxied, tmp_path):
+@pytest.mark.parametrize("splice", ["1", "0"], ids=["spliced", "obstore"])
+def test_large_download_is_one_ranged_get_per_stream(proxied, tmp_path, monkeypatch, splice):
     """Streamed ranges hold ~1 MiB each whatever their length, so a download is split
-    into equal ranges, one per stream (5), each a whole number of MiB and at least a part."""
+    into equal ranges, one per stream (5), each a whole number of MiB and at least a part.
+    The same on both range readers: spliced into the file (plain http on Linux) and
+    obstore's (https, or DSCTL_SPLICE=0)."""
+    monkeypatch.setenv("DSCTL_SPLICE", splice)
     store, proxy = proxied
     data = os.urandom(40 * MiB + 3)
     store.put("dl/big.bin", data)
@@ -304,6 +336,71 @@ def test_large_download_is_one_ranged_get_per_stream(proxied, tmp_path):
     assert r.code == 0, r
     assert gets() == 3, proxy.requests              # no range shorter than a part: 16+16+8
     assert (tmp_path / "big2.bin").read_bytes() == data
+
+
+def _ranges(proxy) -> list[tuple[int, int]]:
+    return [tuple(int(x) for x in r.removeprefix("bytes=").split("-")) for r in proxy.ranges]
+
+
+spliced = pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.startswith("linux"),
+                             reason="splice(2) is Linux-only; elsewhere obstore reads the ranges")
+
+
+@spliced
+def test_a_range_cut_off_mid_body_resumes_where_it_stopped(proxied, tmp_path):
+    """A spliced range whose connection drops mid-body asks again for the rest of that
+    range only - the bytes already in the file are kept - and the file ends up whole."""
+    store, proxy = proxied
+    data = os.urandom(40 * MiB + 11)                      # 5 streams of 9 MiB or less
+    store.put("cut/big.bin", data)
+    key = _key(store, "cut/big.bin")
+    cut_at = 3 * MiB + 5
+    done = []
+
+    def cut(method, path):
+        if method == "GET" and path.startswith(key) and not done:
+            done.append(path)
+            return cut_at
+        return None
+
+    proxy.cut = cut
+    r = run("cp", store.url("cut/big.bin"), tmp_path / "big.bin")
+    assert r.code == 0, r
+    assert (tmp_path / "big.bin").read_bytes() == data
+    ranges = _ranges(proxy)
+    assert len(ranges) == 6, ranges                      # 5 streams + one resumption
+    resumed = [(a, b) for a, b in ranges if (a - cut_at, b) in ranges]
+    assert len(resumed) == 1, ranges
+    assert sorted(set(ranges) - set(resumed))[-1][1] == len(data) - 1
+
+
+@spliced
+def test_a_busy_answer_to_a_range_is_retried_and_a_refusal_is_not(proxied, tmp_path):
+    store, proxy = proxied
+    data = os.urandom(40 * MiB)
+    store.put("busy/big.bin", data)
+    key = _key(store, "busy/big.bin")
+    failed = []
+
+    def busy(method, path):
+        if method == "GET" and path.startswith(key) and not failed:
+            failed.append(path)
+            return 503
+        return None
+
+    proxy.fail = busy
+    r = run("cp", store.url("busy/big.bin"), tmp_path / "big.bin")
+    assert r.code == 0, r
+    assert (tmp_path / "big.bin").read_bytes() == data
+    assert len(failed) == 1 and proxy.count("GET", re.escape(key)) == 6, proxy.requests
+
+    proxy.clear()
+    proxy.fail = lambda method, path: 403 if method == "GET" and path.startswith(key) else None
+    r = run("cp", store.url("busy/big.bin"), tmp_path / "denied" / "big.bin")
+    assert r.code == 4, r
+    assert r.err.startswith("dsctl: error: ") and "Traceback" not in r.err, r
+    assert 1 <= proxy.count("GET", re.escape(key)) <= 5, proxy.requests   # no stream retried
+    assert not (tmp_path / "denied").exists() or not any((tmp_path / "denied").iterdir())
 
 
 def test_recursive_listing_is_consumed_page_by_page(proxied, tmp_path):

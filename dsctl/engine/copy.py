@@ -252,12 +252,15 @@ def _download_parallel(src, dst, size, part, ctx, progress) -> int:
         k = _parallelism(size, part, ctx)
         hold = k * part
 
-    def write(piece, offset: int) -> None:
+    def moved(n: int) -> None:
         # a range may be a fifth of the object: stop between pieces on Ctrl-C
         if ctx.cancel.is_set():
             raise Cancelled()
+        progress(n)
+
+    def write(piece, offset: int) -> None:
         out.pwrite(piece, offset)
-        progress(len(piece))
+        moved(len(piece))
 
     def do_part(_n: int, start: int, end: int) -> None:
         if ctx.cancel.is_set():
@@ -265,7 +268,7 @@ def _download_parallel(src, dst, size, part, ctx, progress) -> int:
         ctx.limit(end - start)
         if streamed:
             with translating(src):
-                got = src.store.read_into(src.path, start, end, write, STREAM_PIECE)
+                got = src.store.read_into(src.path, start, end, write, STREAM_PIECE, out.fd, moved)
             if got != end - start:
                 raise IntegrityError(f"read {got} bytes at offset {start}, expected {end - start}",
                                      src.url())

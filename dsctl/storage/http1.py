@@ -1,4 +1,4 @@
-"""A minimal keep-alive HTTP/1.1 client for the S3 lister's GET requests.
+"""A minimal keep-alive HTTP/1.1 client for the S3 lister's GET and HEAD requests.
 
 Why not http.client: importing it loads the email package (to parse headers), ~12 ms
 of CPU before the first request of every `ls s3://...` and every S3 prefix copy -
@@ -10,10 +10,14 @@ dropped connection. TLS (ssl) is imported only for https.
 
 from __future__ import annotations
 
+import os
 import socket
+import struct
+from typing import Callable
 
 MAX_LINE = 65536
 MAX_HEADERS = 200
+PIPE_SIZE = 1 << 20   # what one splice moves at most (the pipe is grown to it if allowed)
 
 
 class ProtocolError(ConnectionError):
@@ -21,10 +25,12 @@ class ProtocolError(ConnectionError):
 
 
 class Response:
-    __slots__ = ("status", "reason", "headers", "body")
+    __slots__ = ("status", "reason", "headers", "body", "method")
 
-    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes):
+    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes,
+                 method: str = "GET"):
         self.status, self.reason, self.headers, self.body = status, reason, headers, body
+        self.method = method
 
 
 class Connection:
@@ -53,19 +59,77 @@ class Connection:
 
     def get(self, target: str, headers: dict[str, str]) -> Response:
         """GET `target` with exactly `headers` (the caller sends Host); the whole body."""
+        return self.read_body(self.send("GET", target, headers))
+
+    def read_body(self, r: Response) -> Response:
+        """Read the body of the answer `send` returned, into r.body."""
+        bodyless = r.method == "HEAD" or r.status in (204, 304)
+        r.body = b"" if bodyless else self._body(r.headers)
+        self._done(r.headers)
+        return r
+
+    def send(self, method: str, target: str, headers: dict[str, str]) -> Response:
+        """Send a bodiless request (GET, HEAD) and read the answer up to its body, which
+        the caller reads next (`read_body` or `splice_body`); `body` is left empty."""
         if self._sock is None:
             self._connect()
-        lines = [f"GET {target} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items()]
+        lines = [f"{method} {target} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items()]
         self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         while True:
             version, status, reason = self._status_line()
             hdrs = self._headers()
             if status >= 200:
                 break   # 1xx (no Expect: sent, but allowed by the protocol): read on
-        body = b"" if status in (204, 304) else self._body(hdrs)
-        if version == "HTTP/1.0" or "close" in hdrs.get("connection", "").lower():
+        if version == "HTTP/1.0":
+            hdrs["connection"] = "close"
+        return Response(status, reason, hdrs, b"", method)
+
+    def _done(self, hdrs: dict[str, str]) -> None:
+        if "close" in hdrs.get("connection", "").lower():
             self.close()
-        return Response(status, reason, hdrs, body)
+
+    def splice_body(self, hdrs: dict[str, str], fd: int, offset: int, n: int, pipe: tuple[int, int],
+                    moved: Callable[[int], None]) -> None:
+        """Move the next `n` body bytes into file `fd` at `offset` with splice(2):
+        socket -> pipe -> page cache, never through user space (Linux; plain http only).
+        moved(k) is called after each piece reaches the file; if it raises, the
+        connection is closed (its body is unread). A socket that fails or stalls
+        raises a ConnectionError/TimeoutError; a failing file write its own OSError."""
+        r, w = pipe
+        done = False
+        try:
+            # what the header reader already buffered goes first, the normal way
+            head = self._rfile.read1(min(n, 65536)) if n else b""
+            if n and not head:
+                raise ProtocolError(f"response body ended after 0 of {n} bytes")
+            _pwrite_all(fd, head, offset)
+            moved(len(head))
+            offset, left = offset + len(head), n - len(head)
+            # the buffered reader is now empty: from here the socket is read by the kernel.
+            # splice honours SO_RCVTIMEO only on a blocking socket (a Python timeout is not one)
+            self._sock.settimeout(None)
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                                  struct.pack("ll", int(self.timeout), int(self.timeout % 1 * 1e6)))
+            while left:
+                try:
+                    k = os.splice(self._sock.fileno(), w, min(left, PIPE_SIZE))
+                except BlockingIOError:
+                    raise TimeoutError(f"no data from {self.host} for {self.timeout:g}s") from None
+                if k == 0:
+                    raise ProtocolError(f"response body ended after {n - left} of {n} bytes")
+                m = k
+                while m:   # the pipe holds what the socket gave: all of it goes to the file
+                    x = os.splice(r, fd, m, offset_dst=offset)
+                    offset, m = offset + x, m - x
+                left -= k
+                moved(k)
+            done = True
+        finally:
+            if done and self._sock is not None:
+                self._sock.settimeout(self.timeout)
+                self._done(hdrs)
+            else:
+                self.close()
 
     def _line(self) -> bytes:
         line = self._rfile.readline(MAX_LINE + 1)
@@ -123,3 +187,22 @@ class Connection:
         body = self._rfile.read()     # no framing: the body runs to the end of the connection
         self.close()
         return body
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        k = os.pwrite(fd, view, offset)
+        view, offset = view[k:], offset + k
+
+
+def open_pipe() -> tuple[int, int]:
+    """A pipe for splice_body, as large as the system lets an unprivileged process make it."""
+    r, w = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(w, 1031, PIPE_SIZE)   # F_SETPIPE_SZ; the default 64 KiB means 16x the syscalls
+    except OSError:
+        pass
+    return r, w

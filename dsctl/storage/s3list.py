@@ -1,4 +1,5 @@
-"""A small, exact S3 ListObjectsV2 client on the standard library (SigV4, storage.http1).
+"""A small, exact S3 client on the standard library (SigV4, storage.http1): ListObjectsV2,
+HeadObject, and the signing and addressing of s3splice's ranged GETs.
 
 Why not obstore's listing: object_store normalises keys into its own path type, so
 a directory marker `dir/` comes back as `dir` and `a//b` as `a/b` - a listing
@@ -37,6 +38,21 @@ class S3ListError(Exception):
         super().__init__(message)
         self.status = status
         self.error_code = code
+
+    @classmethod
+    def of(cls, status: int, reason: str, body: bytes) -> "S3ListError":
+        """The error an S3 error answer (XML Code/Message, or none) stands for."""
+        code, msg = _error_of(body)
+        return cls(f"{code or 'HTTP ' + str(status)}: {msg or reason}", status, code)
+
+    @staticmethod
+    def busy(status: int) -> bool:
+        """Worth another attempt: the server was busy or failing, not refusing."""
+        return status >= 500 or status in (408, 429)
+
+    @property
+    def transient(self) -> bool:
+        return self.status is not None and self.busy(self.status)
 
 
 class S3ListConnectionError(ConnectionError):
@@ -79,7 +95,8 @@ class S3Lister:
 
     # -- HTTP ------------------------------------------------------------------------
 
-    def _conn(self, host: str) -> Connection:
+    def connection(self, host: str) -> Connection:
+        """This thread's keep-alive connection to host."""
         conns = getattr(self._local, "conns", None)
         if conns is None:
             conns = self._local.conns = {}
@@ -93,7 +110,8 @@ class S3Lister:
             c = conns[host] = Connection(host, self.port, self.t.timeout, tls)
         return c
 
-    def _drop(self, host: str) -> None:
+    def drop(self, host: str) -> None:
+        """Close and forget this thread's connection to host (after an error)."""
         c = getattr(self._local, "conns", {}).pop(host, None)
         if c is not None:
             c.close()
@@ -106,7 +124,7 @@ class S3Lister:
             self._signing = (date, _hmac(k, "aws4_request"))
         return self._signing[1]
 
-    def _headers(self, method: str, host: str, path: str, query: dict[str, str]) -> dict[str, str]:
+    def signed_headers(self, method: str, host: str, path: str, query: dict[str, str]) -> dict[str, str]:
         now = _dt.datetime.now(_dt.timezone.utc)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         hostport = host if self.port is None else f"{host}:{self.port}"
@@ -127,33 +145,55 @@ class S3Lister:
                                         f"SignedHeaders={';'.join(names)}, Signature={sig}")
         return headers
 
-    def _request(self, bucket: str, query: dict[str, str]) -> bytes:
+    def address(self, bucket: str, key: str = "") -> tuple[str, str]:
+        """(host, unquoted path) of a bucket or of an object in it."""
         if self.t.virtual_hosted and "." not in bucket:
-            host, path = f"{bucket}.{self.host}", self.base + "/"
-        else:
-            host, path = self.host, f"{self.base}/{bucket}"
-        target = _quote(path, safe="/-_.~") + "?" + urllib.parse.urlencode(
-            sorted(query.items()), quote_via=urllib.parse.quote, safe="-_.~")
+            return f"{bucket}.{self.host}", f"{self.base}/{key}"
+        return self.host, f"{self.base}/{bucket}" + (f"/{key}" if key else "")
+
+    def _call(self, method: str, bucket: str, key: str, query: dict[str, str]):
+        """One request, retried on connection errors and busy/failing answers; the
+        final answer (body read), whatever its status."""
+        host, path = self.address(bucket, key)
+        target = _quote(path, safe="/-_.~")
+        if query:
+            target += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
+                                                   safe="-_.~")
         delay = 0.1
         for attempt in range(1, self.t.attempts + 1):
-            headers = self._headers("GET", host, path, query)
+            headers = self.signed_headers(method, host, path, query)
             try:
-                r = self._conn(host).get(target, headers)
-                body = r.body
+                conn = self.connection(host)
+                r = conn.read_body(conn.send(method, target, headers))
             except OSError as e:   # refused, reset, timed out, TLS, or an unreadable answer
-                self._drop(host)
+                self.drop(host)
                 if attempt == self.t.attempts:
                     raise S3ListConnectionError(f"cannot reach {self.t.endpoint}: {e}") from e
             else:
-                if r.status == 200:
-                    return body
-                if r.status < 500 and r.status not in (408, 429) or attempt == self.t.attempts:
-                    code, msg = _error_of(body)
-                    raise S3ListError(f"{code or 'HTTP ' + str(r.status)}: {msg or r.reason}",
-                                      r.status, code)
+                if r.status < 300 or attempt == self.t.attempts or not S3ListError.busy(r.status):
+                    return r
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 5.0)
         raise AssertionError("unreachable")
+
+    def _request(self, bucket: str, query: dict[str, str]) -> bytes:
+        r = self._call("GET", bucket, "", query)
+        if r.status != 200:
+            raise S3ListError.of(r.status, r.reason, r.body)
+        return r.body
+
+    def head(self, bucket: str, key: str) -> dict:
+        """An object's metadata (HeadObject) in obstore's ObjectMeta keys;
+        FileNotFoundError if there is no such key."""
+        r = self._call("HEAD", bucket, key, {})
+        if r.status == 404:
+            raise FileNotFoundError(f"{bucket}/{key}")
+        if r.status != 200:
+            raise S3ListError.of(r.status, r.reason, r.body)
+        h = r.headers
+        return {"path": key, "size": int(h.get("content-length", 0)),
+                "last_modified": _http_date(h.get("last-modified")), "e_tag": h.get("etag"),
+                "version": h.get("x-amz-version-id")}
 
     # -- listing -----------------------------------------------------------------------
 
@@ -213,6 +253,21 @@ def _time(v: str | None):
         return _dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
         return v
+
+
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+def _http_date(v: str | None):
+    """An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) as an aware datetime; None if
+    absent or in another form. (email.utils would cost its ~10 ms import.)"""
+    try:
+        _, day, mon, year, hms, _ = (v or "").split()
+        h, m, sec = hms.split(":")
+        return _dt.datetime(int(year), _MONTHS[mon], int(day), int(h), int(m), int(sec),
+                            tzinfo=_dt.timezone.utc)
+    except (ValueError, KeyError):
+        return None
 
 
 def _error_of(body: bytes) -> tuple[str | None, str | None]:
