@@ -1,6 +1,6 @@
 """The S3 client's HTTP/1.1 connection against a scripted server on 127.0.0.1: the body
 framings servers use for ListObjectsV2 (Content-Length, chunked, read-to-close), keep-alive
-reuse, a cut-off answer surfacing as a ConnectionError (which the lister retries), and
+reuse, a cut-off answer surfacing as a ConnectionError (which the S3 client retries), and
 bodies spliced into a file (what was buffered and what the kernel moves, in place; a
 short or stalled body an error, never a hang)."""
 

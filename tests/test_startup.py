@@ -116,7 +116,7 @@ def test_startup_imports_no_heavy_sdk(name, tmp_path, listing_dir, capsys):
 
 @pytest.mark.timeout(180)
 def test_s3_url_imports_only_the_s3_stack(tmp_path, capsys):
-    """An s3:// command loads its S3 stack (dsctl's own lister and obstore, or s3fs when
+    """An s3:// command loads its S3 stack (dsctl's own S3 client and obstore, or s3fs when
     the fast path is off) but no other cloud SDK, and an unreachable endpoint is a one-line
     transient error (exit 5) once retries give up."""
     secret = "dsctl-startup-test-secret-value"
@@ -133,7 +133,7 @@ def test_s3_url_imports_only_the_s3_stack(tmp_path, capsys):
     rest = [line for line in rest if line.strip()]
 
     raw = p.stderr.decode("utf-8", "replace")
-    assert "s3fs" in roots or "dsctl.storage.s3list" in raw, "s3:// loaded no S3 client"
+    assert "s3fs" in roots or "dsctl.storage.s3client" in raw, "s3:// loaded no S3 client"
     imported = sorted({"gcsfs", "adlfs", "azure", "google"} & roots)
     assert not imported, f"an s3:// command imported {imported}"
 

@@ -1,4 +1,4 @@
-"""S3 over TLS: every request dsctl makes (its own lister, obstore's data path) trusts the
+"""S3 over TLS: every request dsctl makes (its own S3 client, obstore's data path) trusts the
 CA named by AWS_CA_BUNDLE and refuses a server it cannot verify.
 
 SeaweedFS speaks plain HTTP here, so a TLS-terminating forwarder on 127.0.0.1 with a

@@ -1,4 +1,4 @@
-"""A minimal keep-alive HTTP/1.1 client for the S3 lister's GET and HEAD requests.
+"""A minimal keep-alive HTTP/1.1 client for dsctl's S3 client (storage.s3client).
 
 Why not http.client: importing it loads the email package (to parse headers), ~12 ms
 of CPU before the first request of every `ls s3://...` and every S3 prefix copy -

@@ -5,7 +5,7 @@ endpoint. On S3 it walks ListObjectsV2 pages as they arrive (keys come back in
 lexicographic order), so `ls -r` prints its first line long before a 100k-key
 listing ends and never holds it all. Other stores go through fsspec's `find`,
 sorted. `list_dir(ep)` is the one-level listing (`ls`): on S3 a delimited
-ListObjectsV2 by dsctl's own lister, elsewhere fsspec's `ls`.
+ListObjectsV2 by dsctl's own S3 client, elsewhere fsspec's `ls`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def iter_files(ep) -> Iterator[tuple[str, dict]]:
     store = getattr(ep, "store", None)
     found = store.iter_files(root) if store is not None else None
     if found is not None:
-        # exact keys, page by page (storage.s3list), without importing s3fs
+        # exact keys, page by page (storage.s3client), without importing s3fs
         while True:
             with translating(ep.url()):
                 item = next(found, None)
@@ -46,7 +46,7 @@ def iter_files(ep) -> Iterator[tuple[str, dict]]:
 def lists_exactly(ep) -> bool:
     """Whether a listing alone tells that a prefix exists, without a probe first: on S3
     there are no directories, so "exists" means "some key starts with it" (Azure and
-    local have real ones), and the lister names every key exactly."""
+    local have real ones), and the S3 client names every key exactly."""
     st = getattr(ep, "store", None)
     if st is None or ep.backend.scheme != "s3":
         return False

@@ -66,7 +66,7 @@ class FastBackend:
         self.fs = fs
         self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._lister = None
+        self._s3 = None
         redact.register(settings.get("secret"), settings.get("token"), settings.get("key")
                         if self.scheme == "az" else None)
 
@@ -101,7 +101,7 @@ class FastBackend:
         if endpoint.startswith("http://"):
             opts["allow_http"] = True
         else:
-            from .s3list import cafile_from_env
+            from .s3client import cafile_from_env
 
             ca = cafile_from_env()
             if ca:
@@ -153,16 +153,17 @@ class FastBackend:
         return available(self.s["endpoint"])
 
     @property
-    def lister(self):
-        if self._lister is None and self.scheme == "s3":
-            from .s3list import S3Lister, S3Target, cafile_from_env
+    def s3(self):
+        """dsctl's own S3 client (listings, HEAD, small GETs, spliced ranges), built on first use."""
+        if self._s3 is None and self.scheme == "s3":
+            from .s3client import S3Client, S3Target, cafile_from_env
 
             s = self.s
-            self._lister = S3Lister(S3Target(
+            self._s3 = S3Client(S3Target(
                 s["endpoint"], s["region"], None if s["anon"] else s["key"],
                 None if s["anon"] else s["secret"], s.get("token"), s["virtual"],
                 cafile_from_env(), float(s.get("read_timeout", 60)), int(s.get("attempts", 4))))
-        return self._lister
+        return self._s3
 
     # -- data ---------------------------------------------------------------------------
 
@@ -171,6 +172,8 @@ class FastBackend:
         import obstore
 
         bucket, key = self.split(path)
+        if start is None and self.scheme == "s3":   # the S3 client: less CPU per small object
+            return self.s3.get(bucket, key)
         st = self.store(bucket)
         if start is None:
             return obstore.get(st, key).bytes()
@@ -197,7 +200,7 @@ class FastBackend:
         if fd is not None and moved is not None and self._splices():
             from .s3splice import splice_range
 
-            return splice_range(self.lister, bucket, key, start, end, fd, moved)
+            return splice_range(self.s3, bucket, key, start, end, fd, moved)
         import obstore
 
         _tune_malloc()   # only transfers of large objects need it (ctypes costs ~2 ms)
@@ -259,8 +262,8 @@ class FastBackend:
 
     def head(self, path: str) -> dict:
         bucket, key = self.split(path)
-        if self.scheme == "s3":   # the lister's HEAD: no obstore import and store build (~10 ms)
-            m = self.lister.head(bucket, key)
+        if self.scheme == "s3":   # the S3 client's HEAD: no obstore import and store build (~10 ms)
+            m = self.s3.head(bucket, key)
         else:
             import obstore
 
@@ -307,7 +310,7 @@ class FastBackend:
 
     def _any_below(self, bucket: str, prefix: str) -> bool:
         if self.scheme == "s3":
-            return self.lister.any_below(bucket, prefix)
+            return self.s3.any_below(bucket, prefix)
         import obstore
 
         for chunk in obstore.list(self.store(bucket), prefix=prefix or None, chunk_size=1):
@@ -322,7 +325,7 @@ class FastBackend:
         if not bucket:
             return None
         prefix = key + "/" if key else ""
-        return ((o["name"], o) for o in self.lister.iter_objects(bucket, prefix))
+        return ((o["name"], o) for o in self.s3.iter_objects(bucket, prefix))
 
     def ls(self, root: str) -> Iterator[dict] | None:
         """Info dicts of the objects and sub-prefixes directly below a directory path
@@ -335,7 +338,7 @@ class FastBackend:
         return self._ls(bucket, key + "/" if key else "")
 
     def _ls(self, bucket: str, prefix: str) -> Iterator[dict]:
-        for objs, prefixes in self.lister.pages(bucket, prefix, delimiter="/"):
+        for objs, prefixes in self.s3.pages(bucket, prefix, delimiter="/"):
             yield from objs
             for p in prefixes:
                 name = f"{bucket}/{p[:-1] if p.endswith('/') else p}"

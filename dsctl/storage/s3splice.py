@@ -9,9 +9,9 @@ time by ~15% (bench/run.py).
 
 Only where it can work: Linux (os.splice), plain http (TLS is decrypted in user
 space), no proxy (dsctl.storage.fast already keeps proxied endpoints off the fast
-path). Requests are signed and addressed by the S3 lister, on its per-thread
+path). Requests are signed and addressed by dsctl's S3 client, on its per-thread
 keep-alive connections. A range whose connection fails or stalls resumes where it
-stopped; an HTTP error is an S3ListError (status, S3 code), which translate maps
+stopped; an HTTP error is an S3Error (status, S3 code), which translate maps
 like a listing's.
 """
 
@@ -24,7 +24,7 @@ import time
 from typing import Callable
 
 from .http1 import open_pipe
-from .s3list import S3ListConnectionError, S3ListError, S3Lister, _quote
+from .s3client import S3ConnectionError, S3Error, S3Client, _quote
 
 
 def available(endpoint: str) -> bool:
@@ -33,17 +33,17 @@ def available(endpoint: str) -> bool:
             and hasattr(os, "splice") and os.environ.get("DSCTL_SPLICE") != "0")
 
 
-def splice_range(lister: S3Lister, bucket: str, key: str, start: int, end: int, fd: int,
+def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: int,
                  moved: Callable[[int], None]) -> int:
     """Write bytes [start, end) of the object into file `fd` at the same offsets;
     moved(k) after each piece (it may raise to stop). Returns the count."""
-    host, path = lister.address(bucket, key)
+    host, path = s3.address(bucket, key)
     target = _quote(path, safe="/-_.~")
     pos, failures = start, 0
     pipe = open_pipe()
     try:
         while pos < end:
-            headers = lister.signed_headers("GET", host, path, {})
+            headers = s3.signed_headers("GET", host, path, {})
             headers["range"] = f"bytes={pos}-{end - 1}"
             reached = pos
 
@@ -54,25 +54,25 @@ def splice_range(lister: S3Lister, bucket: str, key: str, start: int, end: int, 
 
             in_body = False
             try:
-                conn = lister.connection(host)
+                conn = s3.connection(host)
                 r = conn.send("GET", target, headers)
                 if r.status != 206:
                     raise _refusal(conn, r, pos, end)
                 in_body = True
                 conn.splice_body(r.headers, fd, pos, end - pos, pipe, advance)
                 pos = end
-            except (OSError, S3ListError) as e:
-                lister.drop(host)
-                if isinstance(e, S3ListError) and not e.transient:
+            except (OSError, S3Error) as e:
+                s3.drop(host)
+                if isinstance(e, S3Error) and not e.transient:
                     raise
                 if in_body and not isinstance(e, (ConnectionError, TimeoutError)):
                     raise   # the file's own error (disk full...): another GET cannot help
                 failures = 0 if reached > pos else failures + 1   # progress earns fresh attempts
                 pos = reached
-                if failures >= lister.t.attempts:
-                    if isinstance(e, S3ListError):
+                if failures >= s3.t.attempts:
+                    if isinstance(e, S3Error):
                         raise
-                    raise S3ListConnectionError(f"cannot read from {lister.t.endpoint}: {e}") from e
+                    raise S3ConnectionError(f"cannot read from {s3.t.endpoint}: {e}") from e
                 time.sleep(0.1 * 2 ** max(0, failures - 1) * (1 + random.random()))
     finally:
         os.close(pipe[0])
@@ -80,10 +80,10 @@ def splice_range(lister: S3Lister, bucket: str, key: str, start: int, end: int, 
     return end - start
 
 
-def _refusal(conn, r, start: int, end: int) -> S3ListError:
+def _refusal(conn, r, start: int, end: int) -> S3Error:
     """Anything but 206 Partial Content is an error: a 200 would be the whole object
     (a server that ignored Range), which cannot be written at these offsets."""
     if r.status == 200:
         conn.close()
-        return S3ListError(f"the server ignored the range {start}-{end - 1}", r.status)
-    return S3ListError.of(r.status, r.reason, conn.read_body(r).body)
+        return S3Error(f"the server ignored the range {start}-{end - 1}", r.status)
+    return S3Error.of(r.status, r.reason, conn.read_body(r).body)
