@@ -25,7 +25,6 @@ import random
 import threading
 import time
 import urllib.parse
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -225,10 +224,12 @@ class S3Client:
                 q["delimiter"] = delimiter
             if token:
                 q["continuation-token"] = token
+            import xml.etree.ElementTree as ET   # here: a HEAD or a GET needs no XML (~2 ms)
+
             root = ET.fromstring(self._request(bucket, q))
             ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
 
-            def text(el: ET.Element, name: str) -> str | None:
+            def text(el, name: str) -> str | None:
                 return el.findtext(ns + name)
 
             decode = (text(root, "EncodingType") or "").lower() == "url"
@@ -286,6 +287,10 @@ def _http_date(v: str | None):
 
 
 def _error_of(body: bytes) -> tuple[str | None, str | None]:
+    if not body:   # a HEAD's error, or a server that says nothing
+        return None, None
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
