@@ -226,8 +226,9 @@ def test_interrupted_download_command_leaves_no_files(s3_env, big_object, tmp_pa
     code = p.finish()
     _assert_interrupted(p, code)
     assert not (dest / prefix / "big.bin").exists(), f"big.bin was written\n{p.describe()}"
-    # Empty directories dsctl created on the way are tolerated; files of any kind are not.
     assert _files_below(dest) == [], f"files left in the destination: {_files_below(dest)}\n{p.describe()}"
+    # nor the directory dsctl made for the file (dest itself was there before)
+    assert list(dest.iterdir()) == [], f"left in the destination: {list(dest.iterdir())}\n{p.describe()}"
 
 
 def test_uninterrupted_runs_complete(s3, s3_env, big_object, tmp_path):

@@ -403,6 +403,20 @@ def test_a_busy_answer_to_a_range_is_retried_and_a_refusal_is_not(proxied, tmp_p
     assert not (tmp_path / "denied").exists() or not any((tmp_path / "denied").iterdir())
 
 
+def test_a_failed_download_leaves_no_empty_directories(proxied, tmp_path):
+    """Directories made for files that never arrived are removed; those holding files stay.
+    (A large file's temp file, and so its directory, exists before its first range.)"""
+    store, proxy = proxied
+    store.put_many({"t/ok/a.txt": b"a", "t/deep/er/b.bin": os.urandom(10 * MiB)})
+    refused = _key(store, "t/deep/er/b.bin")
+    proxy.fail = lambda method, path: 403 if method == "GET" and path.startswith(refused) else None
+    (tmp_path / "out").mkdir()
+    r = run("cp", "-r", store.url("t/"), f"{tmp_path}/out/")
+    assert r.code == 1 and "1 of 2 files failed" in r.err, r   # some files failed
+    assert (tmp_path / "out" / "ok" / "a.txt").read_bytes() == b"a"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ok"], list((tmp_path / "out").iterdir())
+
+
 def test_recursive_listing_is_consumed_page_by_page(proxied, tmp_path):
     """The first entry is yielded after one ListObjectsV2 page, before the listing ends."""
     store, proxy = proxied

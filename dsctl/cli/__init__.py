@@ -74,9 +74,10 @@ def _dispatch(cli, args, debug: bool) -> int:
         _say(f"dsctl: error: {e}")
         return e.exit_code
     except KeyboardInterrupt:
-        from ..engine.localfile import remove_leftovers
+        from ..engine.localfile import remove_empty_dirs, remove_leftovers
 
         remove_leftovers()
+        remove_empty_dirs()
         _say("dsctl: interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:

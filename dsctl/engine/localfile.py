@@ -2,8 +2,10 @@
 renamed over the final name only when every byte is there.
 
 Temp files in flight are tracked so an interrupted run can remove any a
-worker did not get to clean up itself. (The tracking set is only ever added to,
-discarded from and copied by single C calls, which the GIL makes atomic.)
+worker did not get to clean up itself, and so are the directories made for
+them, so that a failed or interrupted run does not leave empty ones behind.
+(The tracking set and list are only ever changed and copied by single C calls,
+which the GIL makes atomic.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import random
 
 _active: set[str] = set()
+_made: list[str] = []   # directories made for destinations, parents before children
 TEMP_SUFFIX = ".dsctl-part"
 
 
@@ -121,12 +124,39 @@ def _create_temp(parent: str, name: str) -> tuple[int, str]:
         except FileNotFoundError:
             if attempt > 1:
                 raise
-            os.makedirs(parent, exist_ok=True)
+            _make_dirs(parent)
     raise FileExistsError(f"no free temporary name in {parent}")
 
 
+def _make_dirs(path: str) -> None:
+    missing = []
+    p = os.path.abspath(path)
+    while not os.path.isdir(p) and os.path.dirname(p) != p:
+        missing.append(p)
+        p = os.path.dirname(p)
+    os.makedirs(path, exist_ok=True)
+    _made.extend(reversed(missing))
+
+
+def remove_empty_dirs() -> None:
+    """Remove the directories made for destinations that ended up empty (children
+    first); forget them all. A directory anything was written into stays."""
+    made = list(_made)
+    _made.clear()
+    for d in reversed(made):
+        try:
+            os.rmdir(d)
+        except OSError:   # not empty (or already gone): keep
+            pass
+
+
+def forget_made_dirs() -> None:
+    _made.clear()
+
+
 def remove_leftovers() -> None:
-    """Delete every temp file still registered (used on interrupt)."""
+    """Delete every temp file still registered (used on interrupt; the directories
+    go once no worker can still be writing: remove_empty_dirs)."""
     paths = list(_active)
     for p in paths:
         _active.discard(p)

@@ -20,7 +20,7 @@ from ..storage.translate import translate
 from . import events as ev
 from .budget import Cancelled, MemoryBudget
 from .copy import CopyContext, copy_one
-from .localfile import remove_leftovers
+from .localfile import forget_made_dirs, remove_empty_dirs, remove_leftovers
 from .plan import Item
 from .ratelimit import RateLimiter
 from .workers import FilePool
@@ -62,6 +62,7 @@ class Engine:
         limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
         ctx = CopyContext(self.budget, self.o.part_size, self.o.max_parallel_parts, self.cancel, limiter)
         files = FilePool(lambda item: self._one(item, ctx, exists), jobs)
+        done = False
         try:
             nfiles = nbytes = 0
             progress = self.progress
@@ -73,6 +74,7 @@ class Engine:
                 files.put(item)
             self.sink(ev.PlanComplete(nfiles, nbytes))
             files.close()
+            done = True
         except KeyboardInterrupt:
             self.cancel.set()
             files.cancel()
@@ -80,6 +82,10 @@ class Engine:
             raise Interrupted("interrupted; partial destinations were removed") from None
         finally:
             files.join()   # after a planning error the files already queued still finish
+            if done and not self.summary.failed:
+                forget_made_dirs()
+            else:
+                remove_empty_dirs()   # made for files that never arrived
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
