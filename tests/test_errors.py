@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from .cli import run, run_proc
-from .stores import BUCKET, make_store
+from .stores import make_store
 
 
 def _s3_env(srv, key=None, secret=None):

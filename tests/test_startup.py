@@ -140,7 +140,7 @@ def test_s3_url_imports_only_the_s3_stack(tmp_path, capsys):
     assert p.returncode == 5, (p.returncode, rest)
     assert rest, "no error message on stderr"
     assert not any("Traceback" in line for line in rest), "\n".join(rest)
-    assert len(rest) == 1, f"expected a one-line error, got:\n" + "\n".join(rest)
+    assert len(rest) == 1, "expected a one-line error, got:\n" + "\n".join(rest)
     assert rest[-1].startswith("dsctl: error: "), rest
     assert "s3://no-such-bucket-xyz" in rest[-1], rest   # SPEC 3: `<what> (<url>)`
     assert secret not in p.stderr.decode("utf-8", "replace")
