@@ -165,3 +165,27 @@ def test_a_callback_that_raises_stops_the_body_and_closes_the_connection(tmp_pat
     assert conn.get("/b/again", {"host": "x"}).body == body
     assert srv.connections == 2
     conn.close()
+
+
+@needs_splice
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 206 Partial Content\r\nTransfer-Encoding: chunked\r\nContent-Range: bytes 0-4/10\r\n\r\n"
+    b"5\r\nhello\r\n0\r\n\r\n",
+    b"HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\nContent-Range: bytes 5-9/10\r\n\r\nworld",
+], ids=["chunked", "another-range"])
+def test_a_range_answer_that_is_not_exactly_the_bytes_asked_for_is_refused(tmp_path, answer):
+    """Spliced bytes go straight to the file: a chunked body (its framing would land in the
+    file) or a different range than asked for is an error, and nothing is written."""
+    from dsctl.storage.s3client import S3Client, S3Error, S3Target
+    from dsctl.storage.s3splice import splice_range
+
+    srv = Scripted([answer])
+    s3 = S3Client(S3Target(f"http://127.0.0.1:{srv.port}", "us-east-1", "key", "secret", attempts=1))
+    fd = os.open(tmp_path / "f", os.O_RDWR | os.O_CREAT, 0o600)
+    os.ftruncate(fd, 10)
+    try:
+        with pytest.raises(S3Error, match="unexpected answer to the range 0-4"):
+            splice_range(s3, "b", "k", 0, 5, fd, lambda n: None)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "f").read_bytes() == bytes(10)

@@ -58,6 +58,7 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: 
                 r = conn.send("GET", target, headers)
                 if r.status != 206:
                     raise _refusal(conn, r, pos, end)
+                _check_framing(r.headers, pos, end)
                 in_body = True
                 conn.splice_body(r.headers, fd, pos, end - pos, pipe, advance)
                 pos = end
@@ -87,3 +88,14 @@ def _refusal(conn, r, start: int, end: int) -> S3Error:
         conn.close()
         return S3Error(f"the server ignored the range {start}-{end - 1}", r.status)
     return S3Error.of(r.status, r.reason, conn.read_body(r).body)
+
+
+def _check_framing(h: dict[str, str], start: int, end: int) -> None:
+    """The body must be exactly the bytes asked for, unframed: a chunked body would
+    splice its chunk headers into the file, another range would land at wrong offsets."""
+    want = f"bytes {start}-{end - 1}/"
+    if ("chunked" in h.get("transfer-encoding", "").lower() or h.get("content-length") != str(end - start)
+            or not h.get("content-range", "").startswith(want)):
+        raise S3Error(f"unexpected answer to the range {start}-{end - 1}: Content-Range "
+                      f"{h.get('content-range')!r}, Content-Length {h.get('content-length')!r}, "
+                      f"Transfer-Encoding {h.get('transfer-encoding')!r}", 206)
