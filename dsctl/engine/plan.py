@@ -21,7 +21,7 @@ from typing import Iterator
 
 from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint
-from ..storage.listing import iter_files, lists_exactly, local_info
+from ..storage.listing import iter_files, lists_directly, local_info
 from ..storage.translate import translating
 from ..storage.urls import basename, join
 from .filters import PathFilter
@@ -60,9 +60,9 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
 
 def empty_means_absent(ep: Endpoint) -> bool:
     """Whether a recursive listing of `ep` that names nothing means it is not there:
-    an S3 `prefix/` (listed without a probe, see lists_exactly) and an http URL ending
+    an S3 `prefix/` (listed without a probe, see lists_directly) and an http URL ending
     in '/', which info() takes for a directory unseen (a 404 page has no links)."""
-    return ep.loc.trailing_slash and (ep.backend.scheme == "http" or lists_exactly(ep))
+    return lists_directly(ep) or (ep.loc.trailing_slash and ep.backend.scheme == "http")
 
 
 def is_dir(ep: Endpoint) -> bool:
@@ -150,7 +150,7 @@ class Planner:
         if src.loc.has_glob:
             yield from self._expand_glob(src)
             return
-        if self.recursive and src.loc.trailing_slash and lists_exactly(src):
+        if self.recursive and lists_directly(src):
             # `prefix/` with -r names a directory: list it at once. Probing it first
             # (a HEAD, then a one-key listing) cost two round trips before any transfer.
             yield from self._expand_dir(src, "", must_exist=True)

@@ -13,7 +13,7 @@ from ..engine.plan import empty_means_absent, info, walk_files
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
-from ..storage.listing import list_dir, lists_exactly
+from ..storage.listing import list_dir, lists_directly
 from ..storage.translate import translating
 from ..storage.urls import basename
 
@@ -89,7 +89,7 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
         return
     # `prefix/` on S3 names a directory: list it at once (no HEAD and probe first);
     # a listing that names nothing then means it is not there
-    direct = ep.loc.trailing_slash and lists_exactly(ep)
+    direct = lists_directly(ep)
     if not direct:
         meta = info(ep, want_dir=True)
         if meta.get("type") != "directory":

@@ -43,12 +43,13 @@ def iter_files(ep) -> Iterator[tuple[str, dict]]:
         yield path, found[path]
 
 
-def lists_exactly(ep) -> bool:
-    """Whether a listing alone tells that a prefix exists, without a probe first: on S3
-    there are no directories, so "exists" means "some key starts with it" (Azure and
-    local have real ones), and the S3 client names every key exactly."""
+def lists_directly(ep) -> bool:
+    """Whether `ep` is an S3 `prefix/` that is listed at once, with no probe first: the
+    trailing slash names a directory, and on S3 "exists" means "some key starts with it"
+    (Azure and local have real directories), which a listing alone tells - the S3
+    client names every key exactly. An empty listing then means "not found"."""
     st = getattr(ep, "store", None)
-    if st is None or ep.backend.scheme != "s3":
+    if not ep.loc.trailing_slash or st is None or ep.backend.scheme != "s3":
         return False
     key = ep.path.strip("/").partition("/")[2]
     # a bucket root exists even when empty: there the probe (which raises for a missing
