@@ -105,9 +105,14 @@ def _splice(srv, tmp_path, n: int, offset: int = 100, timeout: float = 5):
     fd = os.open(tmp_path / "f", os.O_RDWR | os.O_CREAT, 0o600)
     os.ftruncate(fd, offset + n)
     seen: list[int] = []
+
+    def write(data, at):   # the caller's writer for what came with the headers
+        os.pwrite(fd, data, at)
+        seen.append(len(data))
+
     pipe = open_pipe()
     try:
-        conn.splice_body(r.headers, fd, offset, n, pipe, seen.append)
+        conn.splice_body(r.headers, fd, offset, n, pipe, write, seen.append)
     finally:
         os.close(fd)
         os.close(pipe[0])
@@ -158,7 +163,7 @@ def test_a_callback_that_raises_stops_the_body_and_closes_the_connection(tmp_pat
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        conn.splice_body(r.headers, fd, 0, len(body), pipe, stop)
+        conn.splice_body(r.headers, fd, 0, len(body), pipe, lambda data, at: stop(len(data)), stop)
     for f in (fd, *pipe):
         os.close(f)
     # the unread rest of the body is not taken for the next answer: a new connection
@@ -185,7 +190,7 @@ def test_a_range_answer_that_is_not_exactly_the_bytes_asked_for_is_refused(tmp_p
     os.ftruncate(fd, 10)
     try:
         with pytest.raises(S3Error, match="unexpected answer to the range 0-4"):
-            splice_range(s3, "b", "k", 0, 5, fd, lambda n: None)
+            splice_range(s3, "b", "k", 0, 5, fd, lambda data, at: None, lambda n: None)
     finally:
         os.close(fd)
     assert (tmp_path / "f").read_bytes() == bytes(10)

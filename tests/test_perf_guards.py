@@ -40,6 +40,8 @@ from .stores import BUCKET, make_store
 MiB = 1024 * 1024
 SDKS = ("boto3", "botocore", "aiobotocore", "s3fs", "gcsfs", "adlfs", "azure", "google", "aiohttp",
         "obstore")
+spliced = pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.startswith("linux"),
+                             reason="splice(2) is Linux-only; elsewhere obstore reads the ranges")
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -93,8 +95,19 @@ def test_s3_prefix_download_imports_no_http_client_or_logging(s3_server, tmp_pat
     assert not mods & {"http.client", "email", "concurrent.futures", "logging"}, sorted(mods)
 
 
-@pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.startswith("linux"),
-                    reason="splice(2) is Linux-only")
+def test_small_s3_downloads_never_load_obstore(s3_server, tmp_path):
+    """Small objects are listed and fetched by dsctl's S3 client alone."""
+    store = make_store("s3", _Req(s3_server), tmp_path)
+    files = {f"few/f{i}.txt": f"small {i}".encode() for i in range(5)}
+    store.put_many(files)
+    p, mods = _importtime(["cp", "-r", store.url("few/"), f"{tmp_path}/out/"],
+                          {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert {f"few/{q.name}": q.read_bytes() for q in (tmp_path / "out").iterdir()} == files
+    assert not {m.split(".")[0] for m in mods} & set(SDKS), sorted(mods)
+
+
+@spliced
 def test_large_s3_download_over_plain_http_never_loads_obstore(s3_server, tmp_path):
     """One object from a plain-http endpoint: a HEAD by dsctl's S3 client, the ranges
     spliced into the file - obstore's import and store build (~10 ms) are never paid."""
@@ -340,10 +353,6 @@ def test_large_download_is_one_ranged_get_per_stream(proxied, tmp_path, monkeypa
 
 def _ranges(proxy) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in r.removeprefix("bytes=").split("-")) for r in proxy.ranges]
-
-
-spliced = pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.startswith("linux"),
-                             reason="splice(2) is Linux-only; elsewhere obstore reads the ranges")
 
 
 @spliced

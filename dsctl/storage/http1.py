@@ -91,21 +91,22 @@ class Connection:
             self.close()
 
     def splice_body(self, hdrs: dict[str, str], fd: int, offset: int, n: int, pipe: tuple[int, int],
-                    moved: Callable[[int], None]) -> None:
+                    write: Callable[[bytes, int], None], moved: Callable[[int], None]) -> None:
         """Move the next `n` body bytes into file `fd` at `offset` with splice(2):
         socket -> pipe -> page cache, never through user space (Linux; plain http only).
-        moved(k) is called after each piece reaches the file; if it raises, the
-        connection is closed (its body is unread). A socket that fails or stalls
-        raises a ConnectionError/TimeoutError; a failing file write its own OSError."""
+        What the header reader had already buffered is handed to write(bytes, offset)
+        (the caller's own writer to fd, which accounts for it); moved(k) is called after
+        each spliced piece reaches the file. If a callback raises, the connection is
+        closed (its body is unread). A socket that fails or stalls raises a
+        ConnectionError/TimeoutError; a failing file write its own OSError."""
         r, w = pipe
         done = False
         try:
-            # what the header reader already buffered goes first, the normal way
             head = self._rfile.read1(min(n, 65536)) if n else b""
             if n and not head:
                 raise ProtocolError(f"response body ended after 0 of {n} bytes")
-            _pwrite_all(fd, head, offset)
-            moved(len(head))
+            if head:
+                write(head, offset)
             offset, left = offset + len(head), n - len(head)
             # the buffered reader is now empty: from here the socket is read by the kernel.
             # splice honours SO_RCVTIMEO only on a blocking socket (a Python timeout is not one)
@@ -189,13 +190,6 @@ class Connection:
         body = self._rfile.read()     # no framing: the body runs to the end of the connection
         self.close()
         return body
-
-
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        k = os.pwrite(fd, view, offset)
-        view, offset = view[k:], offset + k
 
 
 def open_pipe() -> tuple[int, int]:

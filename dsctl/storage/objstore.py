@@ -169,11 +169,11 @@ class FastBackend:
 
     def get(self, path: str, start: int | None = None, end: int | None = None):
         """The object's bytes (a buffer), or bytes [start, end)."""
-        import obstore
-
         bucket, key = self.split(path)
         if start is None and self.scheme == "s3":   # the S3 client: less CPU per small object
             return self.s3.get(bucket, key)
+        import obstore
+
         st = self.store(bucket)
         if start is None:
             return obstore.get(st, key).bytes()
@@ -191,16 +191,16 @@ class FastBackend:
         pieces were ~5% slower on SeaweedFS).
 
         If the caller names the file `write` writes to (`fd`, same offsets) and a
-        `moved(n)` callback, a plain-http S3 endpoint on Linux skips `write`: the bytes
-        are spliced into fd by the kernel (dsctl.storage.s3splice), moved(n) after each
-        piece."""
+        `moved(n)` callback, a plain-http S3 endpoint on Linux mostly skips `write`: the
+        bytes are spliced into fd by the kernel (dsctl.storage.s3splice), moved(n) after
+        each piece; `write` only gets what arrived with an answer's headers."""
         bucket, key = self.split(path)
         if end <= start:
             return 0
         if fd is not None and moved is not None and self._splices():
             from .s3splice import splice_range
 
-            return splice_range(self.s3, bucket, key, start, end, fd, moved)
+            return splice_range(self.s3, bucket, key, start, end, fd, write, moved)
         import obstore
 
         _tune_malloc()   # only transfers of large objects need it (ctypes costs ~2 ms)

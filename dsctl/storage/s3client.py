@@ -76,6 +76,11 @@ class S3Target:
     attempts: int = 4
 
 
+def backoff(failures: int) -> float:
+    """Seconds to wait after the n-th failure in a row: 0.1 s doubling up to 5 s, jittered."""
+    return min(0.1 * 2 ** (failures - 1), 5.0) * (1 + random.random())
+
+
 def _quote(s: str, safe: str = "-_.~") -> str:
     return urllib.parse.quote(s, safe=safe)
 
@@ -164,7 +169,6 @@ class S3Client:
         if query:
             target += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
                                                    safe="-_.~")
-        delay = 0.1
         for attempt in range(1, self.t.attempts + 1):
             headers = self.signed_headers(method, host, path, query)
             try:
@@ -177,8 +181,7 @@ class S3Client:
             else:
                 if r.status < 300 or attempt == self.t.attempts or not S3Error.busy(r.status):
                     return r
-            time.sleep(delay * (1 + random.random()))
-            delay = min(delay * 2, 5.0)
+            time.sleep(backoff(attempt))
         raise AssertionError("unreachable")
 
     def _request(self, bucket: str, query: dict[str, str]) -> bytes:
@@ -187,24 +190,22 @@ class S3Client:
             raise S3Error.of(r.status, r.reason, r.body)
         return r.body
 
-    def get(self, bucket: str, key: str) -> bytes:
-        """A whole object's bytes (GetObject); FileNotFoundError if there is no such key."""
-        r = self._call("GET", bucket, key, {})
+    def _object(self, method: str, bucket: str, key: str):
+        """A 200 answer about one object; FileNotFoundError if there is no such key."""
+        r = self._call(method, bucket, key, {})
         if r.status == 404:
             raise FileNotFoundError(f"{bucket}/{key}")
         if r.status != 200:
             raise S3Error.of(r.status, r.reason, r.body)
-        return r.body
+        return r
+
+    def get(self, bucket: str, key: str) -> bytes:
+        """A whole object's bytes (GetObject)."""
+        return self._object("GET", bucket, key).body
 
     def head(self, bucket: str, key: str) -> dict:
-        """An object's metadata (HeadObject) in obstore's ObjectMeta keys;
-        FileNotFoundError if there is no such key."""
-        r = self._call("HEAD", bucket, key, {})
-        if r.status == 404:
-            raise FileNotFoundError(f"{bucket}/{key}")
-        if r.status != 200:
-            raise S3Error.of(r.status, r.reason, r.body)
-        h = r.headers
+        """An object's metadata (HeadObject) in obstore's ObjectMeta keys."""
+        h = self._object("HEAD", bucket, key).headers
         return {"path": key, "size": int(h.get("content-length", 0)),
                 "last_modified": _http_date(h.get("last-modified")), "e_tag": h.get("etag"),
                 "version": h.get("x-amz-version-id")}

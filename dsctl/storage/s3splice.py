@@ -18,13 +18,12 @@ like a listing's.
 from __future__ import annotations
 
 import os
-import random
 import sys
 import time
 from typing import Callable
 
 from .http1 import open_pipe
-from .s3client import S3ConnectionError, S3Error, S3Client, _quote
+from .s3client import S3ConnectionError, S3Error, S3Client, _quote, backoff
 
 
 def available(endpoint: str) -> bool:
@@ -34,9 +33,11 @@ def available(endpoint: str) -> bool:
 
 
 def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: int,
-                 moved: Callable[[int], None]) -> int:
-    """Write bytes [start, end) of the object into file `fd` at the same offsets;
-    moved(k) after each piece (it may raise to stop). Returns the count."""
+                 write: Callable[[bytes, int], None], moved: Callable[[int], None]) -> int:
+    """Write bytes [start, end) of the object into file `fd` at the same offsets: most
+    spliced (moved(k) after each piece), the few bytes read with an answer's headers
+    through write(bytes, offset), the caller's writer to fd. Either may raise to stop.
+    Returns the count."""
     host, path = s3.address(bucket, key)
     target = _quote(path, safe="/-_.~")
     pos, failures = start, 0
@@ -52,6 +53,11 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: 
                 reached += k
                 moved(k)
 
+            def put(data: bytes, offset: int) -> None:
+                nonlocal reached
+                write(data, offset)
+                reached += len(data)
+
             in_body = False
             try:
                 conn = s3.connection(host)
@@ -60,7 +66,7 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: 
                     raise _refusal(conn, r, pos, end)
                 _check_framing(r.headers, pos, end)
                 in_body = True
-                conn.splice_body(r.headers, fd, pos, end - pos, pipe, advance)
+                conn.splice_body(r.headers, fd, pos, end - pos, pipe, put, advance)
                 pos = end
             except (OSError, S3Error) as e:
                 s3.drop(host)
@@ -74,7 +80,7 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: 
                     if isinstance(e, S3Error):
                         raise
                     raise S3ConnectionError(f"cannot read from {s3.t.endpoint}: {e}") from e
-                time.sleep(0.1 * 2 ** max(0, failures - 1) * (1 + random.random()))
+                time.sleep(backoff(max(1, failures)))
     finally:
         os.close(pipe[0])
         os.close(pipe[1])
