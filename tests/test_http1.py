@@ -98,13 +98,13 @@ needs_splice = pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
 
-def _splice(srv, tmp_path, n: int, offset: int = 100, timeout: float = 5):
+def _splice(srv, tmp_path, n: int, offset: int = 100, timeout: float = 5, lock=None, seen=None):
     """GET, then splice n body bytes into a file at offset; (connection, file, moved counts)."""
     conn = Connection("127.0.0.1", srv.port, timeout=timeout)
     r = conn.send("GET", "/b/k", {"host": "x"})
     fd = os.open(tmp_path / "f", os.O_RDWR | os.O_CREAT, 0o600)
     os.ftruncate(fd, offset + n)
-    seen: list[int] = []
+    seen = [] if seen is None else seen
 
     def write(data, at):   # the caller's writer for what came with the headers
         os.pwrite(fd, data, at)
@@ -112,12 +112,31 @@ def _splice(srv, tmp_path, n: int, offset: int = 100, timeout: float = 5):
 
     pipe = open_pipe()
     try:
-        conn.splice_body(r.headers, fd, offset, n, pipe, write, seen.append)
+        conn.splice_body(r.headers, fd, offset, n, pipe, write, seen.append, lock)
     finally:
         os.close(fd)
         os.close(pipe[0])
         os.close(pipe[1])
     return conn, (tmp_path / "f").read_bytes(), seen
+
+
+@needs_splice
+def test_spliced_pieces_wait_for_the_files_writer_lock(tmp_path):
+    # parallel ranges into one file take turns (AtomicLocalFile.lock): while another
+    # writer holds it, nothing is spliced into the file; once it is free, all of it lands
+    body = os.urandom(3 * 1024 * 1024)
+    srv = Scripted([b"HTTP/1.1 206 Partial Content\r\nContent-Length: %d\r\n\r\n" % len(body) + body])
+    lock, seen, got = threading.Lock(), [], {}
+    lock.acquire()
+    t = threading.Thread(target=lambda: got.update(r=_splice(srv, tmp_path, len(body), lock=lock, seen=seen)))
+    t.start()
+    time.sleep(0.5)
+    held = list(seen)
+    lock.release()
+    t.join(10)
+    assert len(held) <= 1 and sum(held) <= 65536    # at most the bytes read with the headers
+    assert got["r"][1] == bytes(100) + body
+    got["r"][0].close()
 
 
 @needs_splice

@@ -268,7 +268,8 @@ def _download_parallel(src, dst, size, part, ctx, progress) -> int:
         ctx.limit(end - start)
         if streamed:
             with translating(src):
-                got = src.store.read_into(src.path, start, end, write, STREAM_PIECE, out.fd, moved)
+                got = src.store.read_into(src.path, start, end, write, STREAM_PIECE, out.fd, moved,
+                                          out.lock)
             if got != end - start:
                 raise IntegrityError(f"read {got} bytes at offset {start}, expected {end - start}",
                                      src.url())

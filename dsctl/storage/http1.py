@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import socket
 import struct
-from typing import Callable
+from contextlib import nullcontext
+from typing import Callable, ContextManager
 
 MAX_LINE = 65536
 MAX_HEADERS = 200
@@ -91,12 +92,14 @@ class Connection:
             self.close()
 
     def splice_body(self, hdrs: dict[str, str], fd: int, offset: int, n: int, pipe: tuple[int, int],
-                    write: Callable[[bytes, int], None], moved: Callable[[int], None]) -> None:
+                    write: Callable[[bytes, int], None], moved: Callable[[int], None],
+                    lock: ContextManager | None = None) -> None:
         """Move the next `n` body bytes into file `fd` at `offset` with splice(2):
         socket -> pipe -> page cache, never through user space (Linux; plain http only).
         What the header reader had already buffered is handed to write(bytes, offset)
         (the caller's own writer to fd, which accounts for it); moved(k) is called after
-        each spliced piece reaches the file. If a callback raises, the connection is
+        each spliced piece reaches the file; `lock`, if given, is held for each pipe ->
+        file step (see AtomicLocalFile.lock). If a callback raises, the connection is
         closed (its body is unread). A socket that fails or stalls raises a
         ConnectionError/TimeoutError; a failing file write its own OSError."""
         r, w = pipe
@@ -121,9 +124,10 @@ class Connection:
                 if k == 0:
                     raise ProtocolError(f"response body ended after {n - left} of {n} bytes")
                 m = k
-                while m:   # the pipe holds what the socket gave: all of it goes to the file
-                    x = os.splice(r, fd, m, offset_dst=offset)
-                    offset, m = offset + x, m - x
+                with lock or nullcontext():
+                    while m:   # the pipe holds what the socket gave: all of it goes to the file
+                        x = os.splice(r, fd, m, offset_dst=offset)
+                        offset, m = offset + x, m - x
                 left -= k
                 moved(k)
             done = True

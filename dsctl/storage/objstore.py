@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from datetime import timedelta
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 from urllib.parse import urlsplit
 
 from .. import redact
@@ -183,7 +183,8 @@ class FastBackend:
 
     def read_into(self, path: str, start: int, end: int, write: Callable[[Any, int], None],
                   chunk: int = 256 * 1024, fd: int | None = None,
-                  moved: Callable[[int], None] | None = None) -> int:
+                  moved: Callable[[int], None] | None = None,
+                  lock: ContextManager | None = None) -> int:
         """Stream bytes [start, end) to write(buffer, offset) in ~`chunk` pieces; returns
         the count. Small pieces recycle the allocator's memory: a whole 8 MiB body per
         request made every range a fresh mapping (page faults, munmap) in a short-lived
@@ -193,14 +194,15 @@ class FastBackend:
         If the caller names the file `write` writes to (`fd`, same offsets) and a
         `moved(n)` callback, a plain-http S3 endpoint on Linux mostly skips `write`: the
         bytes are spliced into fd by the kernel (dsctl.storage.s3splice), moved(n) after
-        each piece; `write` only gets what arrived with an answer's headers."""
+        each piece; `write` only gets what arrived with an answer's headers. `lock`
+        (the file's writer lock) is held while a spliced piece is copied into fd."""
         bucket, key = self.split(path)
         if end <= start:
             return 0
         if fd is not None and moved is not None and self._splices():
             from .s3splice import splice_range
 
-            return splice_range(self.s3, bucket, key, start, end, fd, write, moved)
+            return splice_range(self.s3, bucket, key, start, end, fd, write, moved, lock)
         import obstore
 
         _tune_malloc()   # only transfers of large objects need it (ctypes costs ~2 ms)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Callable
+from typing import Callable, ContextManager
 
 from .http1 import open_pipe
 from .s3client import S3ConnectionError, S3Error, S3Client, _quote, backoff
@@ -33,10 +33,12 @@ def available(endpoint: str) -> bool:
 
 
 def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: int,
-                 write: Callable[[bytes, int], None], moved: Callable[[int], None]) -> int:
+                 write: Callable[[bytes, int], None], moved: Callable[[int], None],
+                 lock: ContextManager | None = None) -> int:
     """Write bytes [start, end) of the object into file `fd` at the same offsets: most
     spliced (moved(k) after each piece), the few bytes read with an answer's headers
-    through write(bytes, offset), the caller's writer to fd. Either may raise to stop.
+    through write(bytes, offset), the caller's writer to fd; `lock` is held for each
+    piece's copy into fd (Connection.splice_body). Either callback may raise to stop.
     Returns the count."""
     host, path = s3.address(bucket, key)
     target = _quote(path, safe="/-_.~")
@@ -66,7 +68,7 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: 
                     raise _refusal(conn, r, pos, end)
                 _check_framing(r.headers, pos, end)
                 in_body = True
-                conn.splice_body(r.headers, fd, pos, end - pos, pipe, put, advance)
+                conn.splice_body(r.headers, fd, pos, end - pos, pipe, put, advance, lock)
                 pos = end
             except (OSError, S3Error) as e:
                 s3.drop(host)
