@@ -158,6 +158,21 @@ def test_short_spliced_body_is_a_connection_error(tmp_path):
         _splice(srv, tmp_path, 50)
 
 
+@pytest.mark.parametrize("sent", [b"", b"HTTP/1.1 200 OK\r\nContent-Len",
+                                  b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 70000],
+                         ids=["nothing", "half-a-header", "part-of-the-body"])
+def test_a_server_that_stalls_is_a_timeout_not_a_hang_or_a_short_answer(sent):
+    # plain-http sockets block with the kernel's timeout (SO_RCVTIMEO): running out of
+    # it must be a TimeoutError (retried by the S3 client), never a truncated body
+    srv = Scripted([sent, OK])   # (then waits for a request that never comes)
+    conn = Connection("127.0.0.1", srv.port, timeout=0.5)
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError):
+        conn.get("/b/k", {"host": "x"})
+    assert time.monotonic() - t0 < 5
+    conn.close()
+
+
 @needs_splice
 def test_stalled_spliced_body_times_out(tmp_path):
     """The server sends part of the body and then nothing, keeping the connection open."""

@@ -10,6 +10,7 @@ dropped connection. TLS (ssl) is imported only for https.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import struct
@@ -19,6 +20,7 @@ from typing import Callable, ContextManager
 MAX_LINE = 65536
 MAX_HEADERS = 200
 PIPE_SIZE = 1 << 20   # what one splice moves at most (the pipe is grown to it if allowed)
+READ_BUFFER = 65536   # an answer's headers and a small object's body in one recv
 
 
 class ProtocolError(ConnectionError):
@@ -32,6 +34,25 @@ class Response:
                  method: str = "GET"):
         self.status, self.reason, self.headers, self.body = status, reason, headers, body
         self.method = method
+
+
+class _SocketReader(io.RawIOBase):
+    """A blocking socket's bytes for a BufferedReader. The receive timeout is the
+    kernel's (SO_RCVTIMEO), so it surfaces as EAGAIN: a TimeoutError here, where
+    socket.SocketIO would return a silent short read."""
+
+    def __init__(self, sock: socket.socket, host: str, timeout: float):
+        super().__init__()
+        self._sock, self._what = sock, f"no data from {host} for {timeout:g}s"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        try:
+            return self._sock.recv_into(b)
+        except BlockingIOError:
+            raise TimeoutError(self._what) from None
 
 
 class Connection:
@@ -58,7 +79,18 @@ class Connection:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.tls is not None:
             sock = self.tls.wrap_socket(sock, server_hostname=self.host)
-        self._sock, self._rfile = sock, sock.makefile("rb")
+            self._sock, self._rfile = sock, sock.makefile("rb", READ_BUFFER)
+            return
+        # Plain http: a blocking socket with the kernel's timeouts. A Python timeout
+        # polls before every send and recv - twice the syscalls and, with 32 threads,
+        # twice the GIL hand-offs (2000 small GETs: ~15% less client CPU without).
+        # splice(2) needs it too: it honours SO_RCVTIMEO, not a Python timeout.
+        sock.settimeout(None)
+        tv = struct.pack("ll", int(self.timeout), int(self.timeout % 1 * 1e6))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+        self._sock = sock
+        self._rfile = io.BufferedReader(_SocketReader(sock, self.host, self.timeout), READ_BUFFER)
 
     def get(self, target: str, headers: dict[str, str]) -> Response:
         """GET `target` with exactly `headers` (the caller sends Host); the whole body."""
@@ -77,7 +109,10 @@ class Connection:
         if self._sock is None:
             self._connect()
         lines = [f"{method} {target} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items()]
-        self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        try:
+            self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        except BlockingIOError:   # SO_SNDTIMEO ran out (plain http)
+            raise TimeoutError(f"cannot send to {self.host} for {self.timeout:g}s") from None
         while True:
             version, status, reason = self._status_line()
             hdrs = self._headers()
@@ -111,11 +146,8 @@ class Connection:
             if head:
                 write(head, offset)
             offset, left = offset + len(head), n - len(head)
-            # the buffered reader is now empty: from here the socket is read by the kernel.
-            # splice honours SO_RCVTIMEO only on a blocking socket (a Python timeout is not one)
-            self._sock.settimeout(None)
-            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
-                                  struct.pack("ll", int(self.timeout), int(self.timeout % 1 * 1e6)))
+            # the buffered reader is now empty: from here the socket is read by the kernel
+            # (a plain-http socket: blocking, with SO_RCVTIMEO, which splice honours)
             while left:
                 try:
                     k = os.splice(self._sock.fileno(), w, min(left, PIPE_SIZE))
@@ -133,7 +165,6 @@ class Connection:
             done = True
         finally:
             if done and self._sock is not None:
-                self._sock.settimeout(self.timeout)
                 self._done(hdrs)
             else:
                 self.close()
