@@ -377,6 +377,7 @@ class Sample:
     rss_kib: int
     ok: bool
     note: str = ""
+    after: str = ""     # the tool whose run came just before (same workload)
 
 
 _LAUNCHER = ("import os,sys\n"
@@ -425,6 +426,7 @@ def bench(env: Env, paths: dict[str, str], workloads: list[str], tools: list[str
     for w in workloads:
         results[w] = {}
         deferred: list[Callable[[], None]] = []
+        prev = ""
         for rnd in range(-warmup, n):
             order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
             for tool in order:
@@ -441,7 +443,8 @@ def bench(env: Env, paths: dict[str, str], workloads: list[str], tools: list[str
                 ok = code == 0 and got == want
                 note = "" if ok else f"exit {code}, got {got[0]} files/{got[1]} B, want {want[0]}/{want[1]}"
                 if rnd >= 0:
-                    results[w].setdefault(tool, []).append(Sample(dt, rss, ok, note))
+                    results[w].setdefault(tool, []).append(Sample(dt, rss, ok, note, prev))
+                prev = tool
                 if r.defer:
                     deferred.append(r.cleanup)
                 else:
@@ -490,6 +493,22 @@ def table(results, tools: list[str], big_size: int, small_count: int, small_size
         ratio = f"{med['dsctl'] / med[ref]:.2f} (vs {ref})" if ref and "dsctl" in med and ref in med else "—"
         lines.append(f"| {label.get(w, w)} | " + " | ".join(cells) + f" | {ratio} |")
     return "\n".join(lines)
+
+
+def by_predecessor(results) -> list[str]:
+    """Each tool's median split by the tool that ran just before it. A run inherits the
+    machine as the previous one left it; on this VM class a 512 MiB download right after
+    another tool's cleanup can be 2x slower than after its own (README, Performance)."""
+    lines = []
+    for w, per_tool in results.items():
+        parts = []
+        for t, samples in per_tool.items():
+            for before in sorted({x.after for x in samples if x.ok and x.after}):
+                xs = [x.seconds for x in samples if x.ok and x.after == before]
+                parts.append(f"{t} after {before} {statistics.median(xs):.2f} s (n={len(xs)})")
+        if parts:
+            lines.append(f"- {w}: " + "; ".join(parts))
+    return ["Medians by the tool that ran just before:"] + lines if lines else []
 
 
 # -- startup and listing ------------------------------------------------------------------
@@ -635,6 +654,9 @@ def main(argv: list[str] | None = None) -> int:
         if results:
             out.append(table(results, tools, big_size, small_count, a.small_size))
             out.append("")
+            if len(tools) > 1:
+                out += by_predecessor(results)
+                out.append("")
         if not a.no_startup:
             out += startup(env, paths["dsctl"])
             out.append("")
