@@ -140,7 +140,7 @@ class Connection:
         r, w = pipe
         done = False
         try:
-            head = self._rfile.read1(min(n, 65536)) if n else b""
+            head = self._rfile.read1(min(n, READ_BUFFER)) if n else b""
             if n and not head:
                 raise ProtocolError(f"response body ended after 0 of {n} bytes")
             if head:
