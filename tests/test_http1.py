@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from dsctl.storage.http1 import Connection, ProtocolError, open_pipe
+from dsctl.storage.http1 import READ_BUFFER, Connection, ProtocolError, open_pipe
 
 
 class Scripted:
@@ -134,7 +134,7 @@ def test_spliced_pieces_wait_for_the_files_writer_lock(tmp_path):
     held = list(seen)
     lock.release()
     t.join(10)
-    assert len(held) <= 1 and sum(held) <= 65536    # at most the bytes read with the headers
+    assert len(held) <= 1 and sum(held) <= READ_BUFFER    # at most the bytes read with the headers
     assert got["r"][1] == bytes(100) + body
     got["r"][0].close()
 

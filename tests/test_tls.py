@@ -9,7 +9,6 @@ SigV4 signatures dsctl makes for the forwarder's address stay valid upstream.
 from __future__ import annotations
 
 import os
-
 import socket
 import ssl
 import threading

@@ -36,6 +36,11 @@ class Response:
         self.method = method
 
 
+def _stalled(host: str, timeout: float) -> TimeoutError:
+    """What a plain-http socket's receive timeout (SO_RCVTIMEO: EAGAIN) is reported as."""
+    return TimeoutError(f"no data from {host} for {timeout:g}s")
+
+
 class _SocketReader(io.RawIOBase):
     """A blocking socket's bytes for a BufferedReader. The receive timeout is the
     kernel's (SO_RCVTIMEO), so it surfaces as EAGAIN: a TimeoutError here, where
@@ -43,7 +48,7 @@ class _SocketReader(io.RawIOBase):
 
     def __init__(self, sock: socket.socket, host: str, timeout: float):
         super().__init__()
-        self._sock, self._what = sock, f"no data from {host} for {timeout:g}s"
+        self._sock, self._host, self._timeout = sock, host, timeout
 
     def readable(self) -> bool:
         return True
@@ -52,7 +57,7 @@ class _SocketReader(io.RawIOBase):
         try:
             return self._sock.recv_into(b)
         except BlockingIOError:
-            raise TimeoutError(self._what) from None
+            raise _stalled(self._host, self._timeout) from None
 
 
 class Connection:
@@ -152,7 +157,7 @@ class Connection:
                 try:
                     k = os.splice(self._sock.fileno(), w, min(left, PIPE_SIZE))
                 except BlockingIOError:
-                    raise TimeoutError(f"no data from {self.host} for {self.timeout:g}s") from None
+                    raise _stalled(self.host, self.timeout) from None
                 if k == 0:
                     raise ProtocolError(f"response body ended after {n - left} of {n} bytes")
                 m = k
