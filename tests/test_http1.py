@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from dsctl.storage.http1 import READ_BUFFER, Connection, ProtocolError, open_pipe
+from dsctl.storage.http1 import PIPE_SIZE, READ_BUFFER, Connection, ProtocolError, open_pipe
 
 
 class Scripted:
@@ -98,7 +98,23 @@ needs_splice = pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
 
-def _splice(srv, tmp_path, n: int, offset: int = 100, timeout: float = 5, lock=None, seen=None):
+class _Into:
+    """What splice_body fills: a file's fd, its writers' lock, a fixed write size (and
+    the timings it is told)."""
+
+    def __init__(self, fd, lock=None, piece=PIPE_SIZE, timed=None):
+        self.fd, self.lock, self.size = fd, lock or threading.Lock(), piece
+        self.timed = [] if timed is None else timed
+
+    def piece(self):
+        return self.size
+
+    def took(self, nbytes, ns):
+        self.timed.append(nbytes)
+
+
+def _splice(srv, tmp_path, n: int, offset: int = 100, timeout: float = 5, lock=None, seen=None,
+            piece=PIPE_SIZE, timed=None):
     """GET, then splice n body bytes into a file at offset; (connection, file, moved counts)."""
     conn = Connection("127.0.0.1", srv.port, timeout=timeout)
     r = conn.send("GET", "/b/k", {"host": "x"})
@@ -112,7 +128,7 @@ def _splice(srv, tmp_path, n: int, offset: int = 100, timeout: float = 5, lock=N
 
     pipe = open_pipe()
     try:
-        conn.splice_body(r.headers, fd, offset, n, pipe, write, seen.append, lock)
+        conn.splice_body(r.headers, _Into(fd, lock, piece, timed), offset, n, pipe, write, seen.append)
     finally:
         os.close(fd)
         os.close(pipe[0])
@@ -148,6 +164,29 @@ def test_spliced_body_lands_in_place_and_the_connection_is_reused(tmp_path):
     assert sum(seen) == len(body) and len(seen) > 1      # progress per piece, not at the end
     assert conn.get("/b/next", {"host": "x"}).body == b"hello"
     assert srv.connections == 1
+    conn.close()
+
+
+@needs_splice
+def test_spliced_bytes_reach_the_file_in_pieces_no_larger_than_the_files_write_size(tmp_path, monkeypatch):
+    # the file's write size (engine.pagecache) caps each pipe -> file step, while the
+    # socket -> pipe steps still take all the socket has; each step's time is reported
+    body = os.urandom(3 * 1024 * 1024)
+    srv = Scripted([b"HTTP/1.1 206 Partial Content\r\nContent-Length: %d\r\n\r\n" % len(body) + body])
+    real, calls = os.splice, []
+
+    def splice(src, dst, count, *a, **kw):
+        n = real(src, dst, count, *a, **kw)
+        calls.append(("file" if "offset_dst" in kw else "socket", n))
+        return n
+
+    monkeypatch.setattr(os, "splice", splice)
+    timed = []
+    conn, data, seen = _splice(srv, tmp_path, len(body), piece=16384, timed=timed)
+    assert data == bytes(100) + body
+    assert max(n for kind, n in calls if kind == "file") <= 16384
+    assert max(n for kind, n in calls if kind == "socket") > 16384
+    assert sum(timed) == len(body) - seen[0]   # all but what came with the headers
     conn.close()
 
 
@@ -197,7 +236,7 @@ def test_a_callback_that_raises_stops_the_body_and_closes_the_connection(tmp_pat
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        conn.splice_body(r.headers, fd, 0, len(body), pipe, lambda data, at: stop(len(data)), stop)
+        conn.splice_body(r.headers, _Into(fd), 0, len(body), pipe, lambda data, at: stop(len(data)), stop)
     for f in (fd, *pipe):
         os.close(f)
     # the unread rest of the body is not taken for the next answer: a new connection
@@ -224,7 +263,7 @@ def test_a_range_answer_that_is_not_exactly_the_bytes_asked_for_is_refused(tmp_p
     os.ftruncate(fd, 10)
     try:
         with pytest.raises(S3Error, match="unexpected answer to the range 0-4"):
-            splice_range(s3, "b", "k", 0, 5, fd, lambda data, at: None, lambda n: None)
+            splice_range(s3, "b", "k", 0, 5, _Into(fd), lambda data, at: None, lambda n: None)
     finally:
         os.close(fd)
     assert (tmp_path / "f").read_bytes() == bytes(10)

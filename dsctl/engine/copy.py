@@ -268,8 +268,7 @@ def _download_parallel(src, dst, size, part, ctx, progress) -> int:
         ctx.limit(end - start)
         if streamed:
             with translating(src):
-                got = src.store.read_into(src.path, start, end, write, STREAM_PIECE, out.fd, moved,
-                                          out.lock)
+                got = src.store.read_into(src.path, start, end, write, STREAM_PIECE, out, moved)
             if got != end - start:
                 raise IntegrityError(f"read {got} bytes at offset {start}, expected {end - start}",
                                      src.url())

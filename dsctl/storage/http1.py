@@ -14,13 +14,25 @@ import io
 import os
 import socket
 import struct
-from contextlib import nullcontext
-from typing import Callable, ContextManager
+from time import perf_counter_ns
+from typing import Callable, ContextManager, Protocol
 
 MAX_LINE = 65536
 MAX_HEADERS = 200
 PIPE_SIZE = 1 << 20   # what one splice moves at most (the pipe is grown to it if allowed)
 READ_BUFFER = 65536   # an answer's headers and a small object's body in one recv
+
+
+class SpliceTarget(Protocol):
+    """The file splice_body fills (AtomicLocalFile is one): its descriptor, a lock its
+    writers take turns on, and how much one write into its page cache should move -
+    piece() before a run of writes, took(bytes, ns) after it (engine.pagecache)."""
+    fd: int
+    lock: ContextManager
+
+    def piece(self) -> int: ...
+
+    def took(self, nbytes: int, ns: int) -> None: ...
 
 
 class ProtocolError(ConnectionError):
@@ -131,18 +143,20 @@ class Connection:
         if "close" in hdrs.get("connection", "").lower():
             self.close()
 
-    def splice_body(self, hdrs: dict[str, str], fd: int, offset: int, n: int, pipe: tuple[int, int],
-                    write: Callable[[bytes, int], None], moved: Callable[[int], None],
-                    lock: ContextManager | None = None) -> None:
-        """Move the next `n` body bytes into file `fd` at `offset` with splice(2):
+    def splice_body(self, hdrs: dict[str, str], into: SpliceTarget, offset: int, n: int,
+                    pipe: tuple[int, int], write: Callable[[bytes, int], None],
+                    moved: Callable[[int], None]) -> None:
+        """Move the next `n` body bytes into file `into.fd` at `offset` with splice(2):
         socket -> pipe -> page cache, never through user space (Linux; plain http only).
         What the header reader had already buffered is handed to write(bytes, offset)
-        (the caller's own writer to fd, which accounts for it); moved(k) is called after
-        each spliced piece reaches the file; `lock`, if given, is held for each pipe ->
-        file step (see AtomicLocalFile.lock). If a callback raises, the connection is
-        closed (its body is unread). A socket that fails or stalls raises a
-        ConnectionError/TimeoutError; a failing file write its own OSError."""
+        (the caller's own writer to the file, which accounts for it); moved(k) is called
+        after each spliced piece reaches the file. Each pipe -> file step holds
+        `into.lock`, writes at most `into.piece()` bytes at a time and reports its time
+        to `into.took`. If a callback raises, the connection is closed (its body is
+        unread). A socket that fails or stalls raises a ConnectionError/TimeoutError; a
+        failing file write its own OSError."""
         r, w = pipe
+        fd = into.fd
         done = False
         try:
             head = self._rfile.read1(min(n, READ_BUFFER)) if n else b""
@@ -161,10 +175,12 @@ class Connection:
                 if k == 0:
                     raise ProtocolError(f"response body ended after {n - left} of {n} bytes")
                 m = k
-                with lock or nullcontext():
+                with into.lock:
+                    piece, t0 = into.piece(), perf_counter_ns()
                     while m:   # the pipe holds what the socket gave: all of it goes to the file
-                        x = os.splice(r, fd, m, offset_dst=offset)
+                        x = os.splice(r, fd, min(m, piece), offset_dst=offset)
                         offset, m = offset + x, m - x
+                    into.took(k, perf_counter_ns() - t0)
                 left -= k
                 moved(k)
             done = True

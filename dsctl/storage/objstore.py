@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import threading
 from datetime import timedelta
-from typing import Any, Callable, ContextManager, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from .. import redact
 from .fast import LazyFS, key_ok
+
+if TYPE_CHECKING:
+    from .http1 import SpliceTarget
 
 MAX_COPY_OBJECT = 5 * 1024 ** 3   # S3 CopyObject's limit; larger copies are multipart (s3fs)
 
@@ -182,27 +185,26 @@ class FastBackend:
         return obstore.get_range(st, key, start=start, end=end)
 
     def read_into(self, path: str, start: int, end: int, write: Callable[[Any, int], None],
-                  chunk: int = 256 * 1024, fd: int | None = None,
-                  moved: Callable[[int], None] | None = None,
-                  lock: ContextManager | None = None) -> int:
+                  chunk: int = 256 * 1024, into: SpliceTarget | None = None,
+                  moved: Callable[[int], None] | None = None) -> int:
         """Stream bytes [start, end) to write(buffer, offset) in ~`chunk` pieces; returns
         the count. Small pieces recycle the allocator's memory: a whole 8 MiB body per
         request made every range a fresh mapping (page faults, munmap) in a short-lived
         process, and a 256 KiB piece is still in cache when it is written out (1 MiB
         pieces were ~5% slower on SeaweedFS).
 
-        If the caller names the file `write` writes to (`fd`, same offsets) and a
-        `moved(n)` callback, a plain-http S3 endpoint on Linux mostly skips `write`: the
-        bytes are spliced into fd by the kernel (dsctl.storage.s3splice), moved(n) after
-        each piece; `write` only gets what arrived with an answer's headers. `lock`
-        (the file's writer lock) is held while a spliced piece is copied into fd."""
+        If the caller names the file `write` writes to (`into`: its fd, writer lock and
+        write size; same offsets) and a `moved(n)` callback, a plain-http S3 endpoint on
+        Linux mostly skips `write`: the bytes are spliced into the file by the kernel
+        (dsctl.storage.s3splice), moved(n) after each piece; `write` only gets what
+        arrived with an answer's headers."""
         bucket, key = self.split(path)
         if end <= start:
             return 0
-        if fd is not None and moved is not None and self._splices():
+        if into is not None and moved is not None and self._splices():
             from .s3splice import splice_range
 
-            return splice_range(self.s3, bucket, key, start, end, fd, write, moved, lock)
+            return splice_range(self.s3, bucket, key, start, end, into, write, moved)
         import obstore
 
         _tune_malloc()   # only transfers of large objects need it (ctypes costs ~2 ms)

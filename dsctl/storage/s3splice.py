@@ -20,9 +20,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Callable, ContextManager
+from typing import Callable
 
-from .http1 import open_pipe
+from .http1 import SpliceTarget, open_pipe
 from .s3client import S3ConnectionError, S3Error, S3Client, _quote, backoff
 
 
@@ -32,14 +32,13 @@ def available(endpoint: str) -> bool:
             and hasattr(os, "splice") and os.environ.get("DSCTL_SPLICE") != "0")
 
 
-def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: int,
-                 write: Callable[[bytes, int], None], moved: Callable[[int], None],
-                 lock: ContextManager | None = None) -> int:
-    """Write bytes [start, end) of the object into file `fd` at the same offsets: most
-    spliced (moved(k) after each piece), the few bytes read with an answer's headers
-    through write(bytes, offset), the caller's writer to fd; `lock` is held for each
-    piece's copy into fd (Connection.splice_body). Either callback may raise to stop.
-    Returns the count."""
+def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, into: SpliceTarget,
+                 write: Callable[[bytes, int], None], moved: Callable[[int], None]) -> int:
+    """Write bytes [start, end) of the object into file `into.fd` at the same offsets:
+    most spliced (moved(k) after each piece; the file's lock and write size as
+    Connection.splice_body says), the few bytes read with an answer's headers through
+    write(bytes, offset), the caller's writer to the file. Either callback may raise
+    to stop. Returns the count."""
     host, path = s3.address(bucket, key)
     target = _quote(path, safe="/-_.~")
     pos, failures = start, 0
@@ -68,7 +67,7 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, fd: 
                     raise _refusal(conn, r, pos, end)
                 _check_framing(r.headers, pos, end)
                 in_body = True
-                conn.splice_body(r.headers, fd, pos, end - pos, pipe, put, advance, lock)
+                conn.splice_body(r.headers, into, pos, end - pos, pipe, put, advance)
                 pos = end
             except (OSError, S3Error) as e:
                 s3.drop(host)
