@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import threading
 import time
 
 import pytest
 
 from dsctl.storage.http1 import PIPE_SIZE, READ_BUFFER, Connection, ProtocolError, open_pipe
+
+from .markers import needs_splice
 
 
 class Scripted:
@@ -92,8 +93,6 @@ def test_cut_off_or_foreign_answers_are_connection_errors(answer):
     assert isinstance(e.value, ConnectionError)
 
 
-needs_splice = pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.startswith("linux"),
-                                  reason="splice(2) is Linux-only")
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 

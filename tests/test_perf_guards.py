@@ -35,13 +35,12 @@ from dsctl.engine.copy import MAX_PARTS, part_size_for
 from dsctl.storage import fast
 
 from .cli import REPO, run
+from .markers import needs_splice
 from .stores import BUCKET, make_store
 
 MiB = 1024 * 1024
 SDKS = ("boto3", "botocore", "aiobotocore", "s3fs", "gcsfs", "adlfs", "azure", "google", "aiohttp",
         "obstore")
-spliced = pytest.mark.skipif(not hasattr(os, "splice") or not sys.platform.startswith("linux"),
-                             reason="splice(2) is Linux-only; elsewhere obstore reads the ranges")
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -107,7 +106,7 @@ def test_small_s3_downloads_never_load_obstore(s3_server, tmp_path):
     assert not {m.split(".")[0] for m in mods} & set(SDKS), sorted(mods)
 
 
-@spliced
+@needs_splice
 def test_large_s3_download_over_plain_http_never_loads_obstore(s3_server, tmp_path):
     """One object from a plain-http endpoint: a HEAD by dsctl's S3 client, the ranges
     spliced into the file - obstore's import and store build (~10 ms) are never paid."""
@@ -355,7 +354,7 @@ def _ranges(proxy) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in r.removeprefix("bytes=").split("-")) for r in proxy.ranges]
 
 
-@spliced
+@needs_splice
 def test_a_range_cut_off_mid_body_resumes_where_it_stopped(proxied, tmp_path):
     """A spliced range whose connection drops mid-body asks again for the rest of that
     range only - the bytes already in the file are kept - and the file ends up whole."""
@@ -383,7 +382,7 @@ def test_a_range_cut_off_mid_body_resumes_where_it_stopped(proxied, tmp_path):
     assert sorted(set(ranges) - set(resumed))[-1][1] == len(data) - 1
 
 
-@spliced
+@needs_splice
 def test_a_busy_answer_to_a_range_is_retried_and_a_refusal_is_not(proxied, tmp_path):
     store, proxy = proxied
     data = os.urandom(40 * MiB)
