@@ -1,8 +1,9 @@
 """How much one write into a new file's page cache should move: chosen by measuring.
 
 Why it matters: Linux backs a buffered write with page-cache folios as large as the
-write (ext4, xfs, tmpfs: up to a few MiB), so the write size decides which of the
-kernel's free memory the bytes are copied into - and that memory is not all alike.
+write (on filesystems with large folios, e.g. ext4 and xfs on recent kernels: up to a
+few MiB), so the write size decides which of the kernel's free memory the bytes are
+copied into - and that memory is not all alike.
 On a VM whose free memory is handed back to the host (virtio-balloon free page
 reporting) or is fragmented, memory of one block size can be several times slower to
 copy into than another's, and which one changes with what the machine did last. A
