@@ -38,8 +38,32 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args or bool(os.environ.get("DSCTL_DEBUG"))
     code = _run(register(), args, debug)
     if argv is None:
-        sys.exit(code)
+        _exit(code)
     return code
+
+
+def _exit(code: int) -> None:
+    """Flush what was printed and end the process without interpreter teardown.
+
+    By now every transfer has ended, every temporary file is renamed or removed and
+    the worker pools are joined or idle daemons; all teardown would do is free memory
+    the kernel frees anyway and wake idle daemon threads only to stop them. Measured
+    (strace, `cp` of a small object): ~10 ms from the last rename to exit_group with
+    sys.exit, ~1 ms this way -- on a 70 ms command.
+    """
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # the reader went away (`| head`) or stdout is closed: nothing lost
+    except OSError as e:  # e.g. a full disk under `> file`: the output is short
+        if code == ExitCode.OK:   # else the command already said why it failed
+            _say(f"dsctl: error: could not write the output: {e.strerror or e}")
+            code = ExitCode.PARTIAL
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(code)
 
 
 def _run(cli, args, debug: bool) -> int:

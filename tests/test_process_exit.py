@@ -1,0 +1,51 @@
+"""dsctl as a process ends without interpreter teardown (`os._exit`): what it printed
+must still all arrive, and output it could not write must still fail the command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .cli import REPO, run_proc
+
+# Block-buffered stdout, as a user's pipe gets it (the test runner may set this).
+BUFFERED = {"PYTHONUNBUFFERED": None}
+
+
+def test_every_line_of_a_long_listing_reaches_the_pipe(tmp_path):
+    # 3000 names are ~100 KB of output: several buffer flushes and a last partial one
+    # that only the exit path writes out.
+    d = tmp_path / "many"
+    d.mkdir()
+    names = {f"file-{i:05d}.txt" for i in range(3000)}
+    for n in names:
+        (d / n).write_bytes(b"x")
+    r = run_proc("ls", d, env=BUFFERED)
+    assert r.code == 0, r
+    assert {line.rsplit("/", 1)[-1].split()[-1] for line in r.lines} == names
+
+
+def test_bytes_written_by_cat_all_arrive(tmp_path):
+    data = os.urandom(300_001)
+    (tmp_path / "f.bin").write_bytes(data)
+    r = run_proc("cat", tmp_path / "f.bin", env=BUFFERED)
+    assert (r.code, r.out) == (0, data), r
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["--version"], ["completion", "bash"], ["ls", "{d}"],
+                                  ["--json", "stat", "{d}/a.txt"], ["cat", "{d}/a.txt"]])
+def test_output_that_cannot_be_written_is_a_one_line_error(tmp_path, args):
+    (tmp_path / "a.txt").write_bytes(b"a")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, "-m", "dsctl", *(a.format(d=tmp_path) for a in args)],
+                           stdout=full, stderr=subprocess.PIPE, cwd=REPO, env=env, timeout=60)
+    err = p.stderr.decode()
+    assert p.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dsctl: error: "), err
+    assert lines[0].endswith("No space left on device"), err
