@@ -12,8 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
 # most never touch a config file (together ~5 ms of each start-up).
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     profile: str | None = None        # --profile / DSCTL_PROFILE
     config_dir: str | None = None     # --config-dir / DSCTL_CONFIG_DIR
     artifact_root: str | None = None  # --artifact-root / DSCTL_ARTIFACT_ROOT

@@ -24,3 +24,12 @@ def test_registered_values_are_masked_anywhere():
     assert redact.scrub("error near an-exact-secret-value!") == "error near ****!"
     redact.register(None, "", "abc")  # empty and very short values are ignored
     assert redact.scrub("abc") == "abc"
+
+
+def test_an_s3_target_never_shows_its_secret_or_token():
+    from dsctl.storage.s3client import S3Target
+
+    t = S3Target("http://127.0.0.1:1", "us-east-1", "AKIDPUBLIC", "wJalr-secret-key", "session-tok")
+    for text in (repr(t), str(t), f"{[t]}"):
+        assert "wJalr-secret-key" not in text and "session-tok" not in text, text
+        assert "AKIDPUBLIC" in text and "****" in text, text

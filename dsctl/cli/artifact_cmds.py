@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -60,7 +59,7 @@ def artifact(ctx, artifact_root):
     if artifact_root:
         from .. import config
 
-        ctx.with_resource(config.use(dataclasses.replace(config.current(), artifact_root=artifact_root)))
+        ctx.with_resource(config.use(config.current()._replace(artifact_root=artifact_root)))
 
 
 @artifact.command("log")

@@ -16,8 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 from urllib.parse import unquote
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint
@@ -27,8 +26,7 @@ from ..storage.urls import basename, join
 from .filters import PathFilter
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     src: Endpoint
     dst: Endpoint
     size: int | None

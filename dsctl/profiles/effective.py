@@ -13,8 +13,7 @@ profile's stored secrets.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import config, redact
 from ..errors import UsageError
@@ -22,8 +21,7 @@ from . import secrets, store
 from .schema import S3_PROVIDERS, env_name
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     value: Any
     source: str   # "flag", "env DSCTL_PROFILE_…", "profiles.yaml", "keyring", "secrets file", "preset"
 

@@ -6,13 +6,12 @@ Field names are snake_case and stable: they appear in profiles.yaml, in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 AUTH_MODES = ("keyring", "env", "chain", "aws_profile", "command", "anonymous")
 
 
-@dataclass(frozen=True)
-class TypeSpec:
+class TypeSpec(NamedTuple):
     name: str
     scheme: str                      # the URL scheme a profile of this type serves
     fields: tuple[str, ...]          # non-secret fields

@@ -7,11 +7,10 @@ azure or google imports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Backend:
+class Backend(NamedTuple):
     scheme: str              # canonical scheme (see urls.ALIASES)
     protocol: str            # fsspec protocol name
     options: str             # name of the options builder in dsctl.storage.options

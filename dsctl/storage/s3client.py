@@ -25,8 +25,7 @@ import random
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from .http1 import Connection
 
@@ -63,8 +62,7 @@ class S3ConnectionError(ConnectionError):
     """The server could not be reached (after retries)."""
 
 
-@dataclass(frozen=True)
-class S3Target:
+class S3Target(NamedTuple):
     endpoint: str                 # scheme://host[:port][/base]
     region: str
     key: str | None
@@ -74,6 +72,11 @@ class S3Target:
     cafile: str | None = None
     timeout: float = 60.0
     attempts: int = 4
+
+    def __repr__(self) -> str:  # a target may reach a log or a traceback: never its secrets
+        shown = ", ".join(f"{k}={'****' if k in ('secret', 'token') and v else v!r}"
+                          for k, v in zip(self._fields, self))
+        return f"S3Target({shown})"
 
 
 def backoff(failures: int) -> float:

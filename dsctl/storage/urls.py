@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import UsageError
 
@@ -19,8 +19,7 @@ ALIASES = {"gcs": "gs", "abfs": "az", "abfss": "az", "file": "local", "https": "
 GLOB_CHARS = re.compile(r"[*?\[]")
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """A parsed URL.
 
     `scheme` is canonical ("local", "memory", "http", "s3", "gs", "az", "ds",
