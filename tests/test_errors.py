@@ -42,13 +42,15 @@ def az(request, tmp_path, monkeypatch):
 
 def test_wrong_s3_secret_is_access_denied(s3, s3_server, tmp_path, monkeypatch):
     s3.put("f.txt", b"data")
+    (tmp_path / "up.txt").write_bytes(b"up")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "definitely-wrong-secret")
-    for args in (("ls", s3.url()), ("cat", s3.url("f.txt")), ("cp", s3.url("f.txt"), tmp_path / "o")):
+    for args in (("ls", s3.url()), ("cat", s3.url("f.txt")), ("cp", s3.url("f.txt"), tmp_path / "o"),
+                 ("cp", tmp_path / "up.txt", s3.url("up.txt"))):
         r = run(*args)
         assert r.code == 4, (args, r)
         _one_line_error(r)
         assert "definitely-wrong-secret" not in r.err
-    assert not (tmp_path / "o").exists()
+    assert not (tmp_path / "o").exists() and not s3.exists("up.txt")
 
 
 def test_wrong_s3_key_id_is_access_denied(s3, monkeypatch):

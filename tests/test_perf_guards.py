@@ -68,14 +68,16 @@ def test_startup_commands_import_no_sdk_and_not_obstore(args, tmp_path):
     assert not roots & set(SDKS), sorted(roots & set(SDKS))
 
 
-def test_fast_s3_copy_imports_neither_s3fs_nor_botocore(s3_server, tmp_path):
+@pytest.mark.parametrize("size", [1000, 300_000])
+def test_fast_s3_copy_imports_neither_s3fs_nor_botocore(s3_server, tmp_path, size):
+    # up to s3client.PUT_MAX (256 KiB) one PUT from dsctl's own client, larger via obstore
     store = make_store("s3", _Req(s3_server), tmp_path)
     src = tmp_path / "f.bin"
-    src.write_bytes(os.urandom(1000))
+    src.write_bytes(os.urandom(size))
     p, mods = _importtime(["cp", src, store.url("f.bin")], {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")})
     assert p.returncode == 0, p.stderr[-2000:]
     roots = {m.split(".")[0] for m in mods}
-    assert "obstore" in roots
+    assert ("obstore" in roots) == (size > 256 * 1024), roots
     assert not roots & {"s3fs", "botocore", "aiobotocore", "boto3", "aiohttp", "fsspec"}, roots
     assert store.get("f.bin") == src.read_bytes()
 

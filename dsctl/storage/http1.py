@@ -21,6 +21,7 @@ MAX_LINE = 65536
 MAX_HEADERS = 200
 PIPE_SIZE = 1 << 20   # what one splice moves at most (the pipe is grown to it if allowed)
 READ_BUFFER = 65536   # an answer's headers and a small object's body in one recv
+SEND_JOINED = 65536   # a request body up to this size is sent in one piece with its head
 
 
 class SpliceTarget(Protocol):
@@ -120,14 +121,20 @@ class Connection:
         self._done(r.headers)
         return r
 
-    def send(self, method: str, target: str, headers: dict[str, str]) -> Response:
-        """Send a bodiless request (GET, HEAD) and read the answer up to its body, which
-        the caller reads next (`read_body` or `splice_body`); `body` is left empty."""
+    def send(self, method: str, target: str, headers: dict[str, str], body=None) -> Response:
+        """Send a request (with `body`, a bytes-like object, if given: the caller sets
+        Content-Length) and read the answer up to its body, which the caller reads next
+        (`read_body` or `splice_body`); `body` is left empty."""
         if self._sock is None:
             self._connect()
         lines = [f"{method} {target} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items()]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         try:
-            self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            if body is not None and len(body) > SEND_JOINED:
+                self._sock.sendall(head)
+                self._sock.sendall(body)
+            else:   # a small body goes out with the head: one segment, one syscall
+                self._sock.sendall(head + body if body is not None else head)
         except BlockingIOError:   # SO_SNDTIMEO ran out (plain http)
             raise TimeoutError(f"cannot send to {self.host} for {self.timeout:g}s") from None
         while True:

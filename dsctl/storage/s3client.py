@@ -1,6 +1,6 @@
 """A small, exact S3 client on the standard library (SigV4, storage.http1): ListObjectsV2,
-HeadObject, GetObject of small objects, and the signing and addressing of s3splice's
-ranged GETs. Uploads, copies, deletes and https ranges stay with obstore.
+HeadObject, GetObject and PutObject of small objects, and the signing and addressing of
+s3splice's ranged GETs. Larger uploads, copies, deletes and https ranges stay with obstore.
 
 Why not obstore's listing: object_store normalises keys into its own path type, so
 a directory marker `dir/` comes back as `dir` and `a//b` as `a/b` - a listing
@@ -13,6 +13,8 @@ one page at a time, so `ls -r` streams and never holds a listing.
 Why small GETs here too: 2000 × 16 KiB from SeaweedFS took ~0.69 CPU-s of client
 time this way against ~0.84 through obstore (its Python <-> Rust hand-offs per
 object cost more than parsing a short HTTP answer), on a CPU-bound 2-core machine.
+Small PUTs likewise: 2000 × 16 KiB uploaded by 32 threads, 1.06 s wall and 0.51 CPU-s
+of client this way, 1.18 s and 0.61 CPU-s through obstore.put (same server, n=8).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from .http1 import Connection
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 PAGE = 1000
 FIRST_PAGE = 100   # a short first page: the server answers it sooner, so transfers start sooner
+# Larger single PUTs stay with obstore: a server may refuse (403, 413) and close while a
+# big body is still being sent, and only a body the socket buffers whole is sure to let
+# this client read the refusal instead of a reset connection.
+PUT_MAX = 256 * 1024
 
 
 class S3Error(Exception):
@@ -137,11 +143,13 @@ class S3Client:
             self._signing = (date, _hmac(k, "aws4_request"))
         return self._signing[1]
 
-    def signed_headers(self, method: str, host: str, path: str, query: dict[str, str]) -> dict[str, str]:
+    def signed_headers(self, method: str, host: str, path: str, query: dict[str, str],
+                       payload: str = EMPTY_SHA256) -> dict[str, str]:
+        """SigV4 headers; `payload` is the body's SHA-256 (hex) or UNSIGNED-PAYLOAD."""
         now = _dt.datetime.now(_dt.timezone.utc)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         hostport = host if self.port is None else f"{host}:{self.port}"
-        headers = {"host": hostport, "x-amz-date": amz_date, "x-amz-content-sha256": EMPTY_SHA256}
+        headers = {"host": hostport, "x-amz-date": amz_date, "x-amz-content-sha256": payload}
         if self.t.token:
             headers["x-amz-security-token"] = self.t.token
         if self.t.key and self.t.secret:
@@ -149,7 +157,7 @@ class S3Client:
             names = sorted(headers)
             canonical = "\n".join([method, _quote(path, safe="/-_.~"), qs,
                                    "".join(f"{n}:{headers[n].strip()}\n" for n in names),
-                                   ";".join(names), EMPTY_SHA256])
+                                   ";".join(names), payload])
             scope = f"{date}/{self.t.region}/s3/aws4_request"
             to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
                                  hashlib.sha256(canonical.encode()).hexdigest()])
@@ -164,19 +172,26 @@ class S3Client:
             return f"{bucket}.{self.host}", f"{self.base}/{key}"
         return self.host, f"{self.base}/{bucket}" + (f"/{key}" if key else "")
 
-    def _call(self, method: str, bucket: str, key: str, query: dict[str, str]):
+    def _call(self, method: str, bucket: str, key: str, query: dict[str, str], body=None):
         """One request, retried on connection errors and busy/failing answers; the
-        final answer (body read), whatever its status."""
+        final answer (body read), whatever its status. Only idempotent requests here."""
         host, path = self.address(bucket, key)
         target = _quote(path, safe="/-_.~")
         if query:
             target += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
                                                    safe="-_.~")
+        payload = EMPTY_SHA256
+        if body is not None:
+            # The body is signed on plain http (where nothing else protects it), as the
+            # AWS CLI, s5cmd and rclone do; over https TLS does, as in botocore.
+            payload = "UNSIGNED-PAYLOAD" if self.scheme == "https" else hashlib.sha256(body).hexdigest()
         for attempt in range(1, self.t.attempts + 1):
-            headers = self.signed_headers(method, host, path, query)
+            headers = self.signed_headers(method, host, path, query, payload)
+            if body is not None:
+                headers["content-length"] = str(len(body))
             try:
                 conn = self.connection(host)
-                r = conn.read_body(conn.send(method, target, headers))
+                r = conn.read_body(conn.send(method, target, headers, body))
             except OSError as e:   # refused, reset, timed out, TLS, or an unreadable answer
                 self.drop(host)
                 if attempt == self.t.attempts:
@@ -205,6 +220,15 @@ class S3Client:
     def get(self, bucket: str, key: str) -> bytes:
         """A whole object's bytes (GetObject)."""
         return self._object("GET", bucket, key).body
+
+    def put(self, bucket: str, key: str, data) -> None:
+        """Store a small object in one PutObject (`data`: bytes-like, up to PUT_MAX)."""
+        body = memoryview(data).cast("B")
+        if len(body) > PUT_MAX:
+            raise ValueError(f"{len(body)} bytes: more than one small PUT should carry")
+        r = self._call("PUT", bucket, key, {}, body)
+        if r.status != 200:
+            raise S3Error.of(r.status, r.reason, r.body)
 
     def head(self, bucket: str, key: str) -> dict:
         """An object's metadata (HeadObject) in obstore's ObjectMeta keys."""
