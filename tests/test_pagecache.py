@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 
+from dsctl.engine import pagecache
 from dsctl.engine.localfile import AtomicLocalFile
-from dsctl.engine.pagecache import RETRY, SIZES, WriteSizer
+from dsctl.engine.pagecache import RETRY, SIZES, TIGHT, WriteSizer
 
 BIG, SMALL = SIZES
 
@@ -50,3 +51,23 @@ def test_a_destination_file_writes_in_the_sizes_its_sizer_gives(tmp_path, monkey
     out.commit()
     assert (tmp_path / "f").read_bytes() == data
     assert max(sizes) == BIG and SMALL in sizes   # both tried at first
+
+
+def test_when_free_memory_cannot_hold_the_file_every_write_is_the_tight_size(monkeypatch):
+    monkeypatch.setattr(pagecache, "free_memory", lambda: 600 << 20)
+    assert set(_run(WriteSizer(512 << 20), 100, {BIG: 0.1, SMALL: 0.1, TIGHT: 9.0})) == {TIGHT}
+    # a file that fits twice over in what is free is sized by measurement as before
+    got = _run(WriteSizer(200 << 20), 100, {BIG: 1.0, SMALL: 3.0, TIGHT: 9.0})
+    assert TIGHT not in got and got[20:].count(BIG) > 70
+
+
+def test_a_destination_file_writes_tight_pieces_when_memory_is_short(tmp_path, monkeypatch):
+    monkeypatch.setattr(pagecache, "free_memory", lambda: 100 << 10)   # < 2 x the file
+    sizes, real = [], os.pwrite
+    monkeypatch.setattr(os, "pwrite", lambda fd, data, at: sizes.append(len(data)) or real(fd, data, at))
+    data = os.urandom(3 * TIGHT + 5)
+    out = AtomicLocalFile(str(tmp_path / "f"), len(data))
+    out.pwrite(data, 0)
+    out.commit()
+    assert (tmp_path / "f").read_bytes() == data
+    assert sizes == [TIGHT, TIGHT, TIGHT, 5]

@@ -40,7 +40,7 @@ class AtomicLocalFile:
         # two cores that spinning took the CPU the server needed, and a 512 MiB download
         # burned 0.2-0.5 CPU-s more (sys time) than with this lock, where waiters sleep.
         self.lock = threading.Lock()
-        self.sizer = WriteSizer()   # how much each write moves (see engine.pagecache)
+        self.sizer = WriteSizer(size)   # how much each write moves (see engine.pagecache)
         if size:
             try:
                 os.truncate(fd, size)  # lets parallel parts pwrite anywhere
