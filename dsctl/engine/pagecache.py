@@ -17,6 +17,17 @@ memory is slow (/proc/buddyinfo counts free blocks, not how warm they are), so e
 file's writer times its own writes: the cheaper size per byte is used, the other
 retried now and then in case the machine changed. Measured: 0.45 s in both states.
 
+A third size, 32 KiB, and retries made rarer the dearer a size was, came from a state
+those two lost in: 8 GiB free, but the memory just released by another tool's small
+writes (s5cmd had run before). 1 MiB writes there cost 2-9 ns/B in streaks, and the
+two-size sizer took 0.99-1.17 s against s5cmd's 0.63-0.72 s. Alternating series of the
+same download, three-size sizer / two-size / s5cmd:
+
+    after s5cmd, 8 GiB free:             0.69 s / 1.17 s / 0.69-0.72 s
+    after dsctl, 8 GiB free:             0.57-0.60 s / 0.73 s / 0.63 s
+    page cache full (no TIGHT rule):     0.69 s / 0.76 s / 0.61-0.66 s
+    after drop_caches, 19 GiB free:      0.69 s / 0.66 s / 0.71-0.80 s
+
 One state is decided without measuring: when free memory cannot hold the file twice
 over (MemFree < 2 x its size: the page cache holds nearly everything, as on any
 long-running machine), each new folio must first be reclaimed, and large ones need
@@ -32,10 +43,10 @@ the page cache full (two after ~20 GiB of uploads to the server, one after writi
 
 from __future__ import annotations
 
-SIZES = (1 << 20, 64 << 10)   # the two that won in one state or the other (above)
-TIGHT = 32 << 10              # the one size used when free memory is short (above)
-TRIAL = 2 * len(SIZES)        # first writes: each size in turn
-RETRY = 16                    # then every RETRY-th write tries the size not in use
+SIZES = (1 << 20, 64 << 10, 32 << 10)   # each won in some state of memory (above)
+TIGHT = SIZES[-1]             # the one size used when free memory is short (above)
+TRIAL = 2 * len(SIZES)        # first writes: each size in turn, twice
+RETRY = 16                    # a size not in use is retried every RETRY x (its cost / best) writes
 WEIGHT = 0.2                  # of the newest timing in a size's running cost
 
 
@@ -49,6 +60,7 @@ class WriteSizer:
         self._fixed = TIGHT if size and size > free_memory() // 2 else None
         self._cost: list[float | None] = [None] * len(SIZES)   # ns per byte, running
         self._writes = 0
+        self._idle = [0] * len(SIZES)   # writes since each size was last used
         self._now = 0   # index of the size last handed out
 
     def next(self) -> int:
@@ -58,9 +70,18 @@ class WriteSizer:
         self._writes += 1
         if self._writes <= TRIAL or None in self._cost:
             self._now = self._writes % len(SIZES)
-        else:
-            best = min(range(len(SIZES)), key=lambda i: self._cost[i])
-            self._now = (best + 1) % len(SIZES) if self._writes % RETRY == 0 else best
+            return SIZES[self._now]
+        cost = self._cost
+        best = min(range(len(SIZES)), key=cost.__getitem__)
+        self._now = best
+        # Retrying a size that cost 4x costs 4x: try it 4x less often, so checking
+        # whether the machine changed stays about as cheap in any state.
+        for i in range(len(SIZES)):
+            if i != best:
+                self._idle[i] += 1
+                if self._now == best and self._idle[i] >= RETRY * cost[i] / max(cost[best], 1e-9):
+                    self._now = i
+        self._idle[self._now] = 0
         return SIZES[self._now]
 
     def took(self, nbytes: int, ns: int) -> None:
