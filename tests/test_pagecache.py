@@ -70,12 +70,21 @@ def test_when_free_memory_cannot_hold_the_file_every_write_is_the_tight_size(mon
 
 
 def test_a_destination_file_writes_tight_pieces_when_memory_is_short(tmp_path, monkeypatch):
-    monkeypatch.setattr(pagecache, "free_memory", lambda: 100 << 10)   # < 2 x the file
+    monkeypatch.setattr(pagecache, "free_memory", lambda: 1 << 20)   # < 2 x the file
     sizes, real = [], os.pwrite
     monkeypatch.setattr(os, "pwrite", lambda fd, data, at: sizes.append(len(data)) or real(fd, data, at))
-    data = os.urandom(3 * TIGHT + 5)
+    data = os.urandom(2 * BIG + 5)
     out = AtomicLocalFile(str(tmp_path / "f"), len(data))
     out.pwrite(data, 0)
     out.commit()
     assert (tmp_path / "f").read_bytes() == data
-    assert sizes == [TIGHT, TIGHT, TIGHT, 5]
+    assert sizes == [TIGHT] * (2 * BIG // TIGHT) + [5]
+
+
+def test_small_files_do_not_read_free_memory(tmp_path, monkeypatch):
+    # one write each; 2000 of them would otherwise read /proc/meminfo 2000 times
+    monkeypatch.setattr(pagecache, "free_memory", lambda: (_ for _ in ()).throw(AssertionError("read")))
+    out = AtomicLocalFile(str(tmp_path / "f"), 16 << 10)
+    out.pwrite(b"x" * (16 << 10), 0)
+    out.commit()
+    assert (tmp_path / "f").read_bytes() == b"x" * (16 << 10)

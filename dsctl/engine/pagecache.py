@@ -56,8 +56,9 @@ class WriteSizer:
     next() and took()."""
 
     def __init__(self, size: int | None = None) -> None:
-        # `size`: the file's, if known. Too big for free memory: TIGHT (see above).
-        self._fixed = TIGHT if size and size > free_memory() // 2 else None
+        # `size`: the file's, if known. Too big for free memory: TIGHT (see above). Small
+        # files are not asked about: one write each, and /proc/meminfo costs ~13 us a read.
+        self._fixed = TIGHT if size and size > SIZES[0] and size > free_memory() // 2 else None
         self._cost: list[float | None] = [None] * len(SIZES)   # ns per byte, running
         self._writes = 0
         self._idle = [0] * len(SIZES)   # writes since each size was last used
