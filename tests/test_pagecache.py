@@ -26,6 +26,18 @@ def _run(sizer, writes, ns_per_byte):
     return out
 
 
+def _pwrite_sizes(tmp_path, monkeypatch, data: bytes) -> list[int]:
+    """Write `data` through a destination file's pwrite and commit it; the size of each
+    os.pwrite it made (after checking the file holds exactly `data`)."""
+    sizes, real = [], os.pwrite
+    monkeypatch.setattr(os, "pwrite", lambda fd, data, at: sizes.append(len(data)) or real(fd, data, at))
+    out = AtomicLocalFile(str(tmp_path / "f"), len(data))
+    out.pwrite(data, 0)
+    out.commit()
+    assert (tmp_path / "f").read_bytes() == data
+    return sizes
+
+
 def test_settles_on_the_cheapest_size_and_keeps_trying_the_others():
     got = _run(WriteSizer(), 400, {BIG: 3.0, SMALL: 1.0, TINY: 2.0})[20:]
     assert got.count(SMALL) > 0.9 * len(got)
@@ -51,13 +63,7 @@ def test_switches_when_another_size_becomes_cheaper():
 
 
 def test_a_destination_file_writes_in_the_sizes_its_sizer_gives(tmp_path, monkeypatch):
-    sizes, real = [], os.pwrite
-    monkeypatch.setattr(os, "pwrite", lambda fd, data, at: sizes.append(len(data)) or real(fd, data, at))
-    data = os.urandom(4 * BIG + 5)
-    out = AtomicLocalFile(str(tmp_path / "f"), len(data))
-    out.pwrite(data, 0)
-    out.commit()
-    assert (tmp_path / "f").read_bytes() == data
+    sizes = _pwrite_sizes(tmp_path, monkeypatch, os.urandom(4 * BIG + 5))
     assert max(sizes) == BIG and SMALL in sizes and TINY in sizes   # each tried at first
 
 
@@ -71,20 +77,11 @@ def test_when_free_memory_cannot_hold_the_file_every_write_is_the_tight_size(mon
 
 def test_a_destination_file_writes_tight_pieces_when_memory_is_short(tmp_path, monkeypatch):
     monkeypatch.setattr(pagecache, "free_memory", lambda: 1 << 20)   # < 2 x the file
-    sizes, real = [], os.pwrite
-    monkeypatch.setattr(os, "pwrite", lambda fd, data, at: sizes.append(len(data)) or real(fd, data, at))
-    data = os.urandom(2 * BIG + 5)
-    out = AtomicLocalFile(str(tmp_path / "f"), len(data))
-    out.pwrite(data, 0)
-    out.commit()
-    assert (tmp_path / "f").read_bytes() == data
+    sizes = _pwrite_sizes(tmp_path, monkeypatch, os.urandom(2 * BIG + 5))
     assert sizes == [TIGHT] * (2 * BIG // TIGHT) + [5]
 
 
 def test_small_files_do_not_read_free_memory(tmp_path, monkeypatch):
     # one write each; 2000 of them would otherwise read /proc/meminfo 2000 times
     monkeypatch.setattr(pagecache, "free_memory", lambda: (_ for _ in ()).throw(AssertionError("read")))
-    out = AtomicLocalFile(str(tmp_path / "f"), 16 << 10)
-    out.pwrite(b"x" * (16 << 10), 0)
-    out.commit()
-    assert (tmp_path / "f").read_bytes() == b"x" * (16 << 10)
+    assert _pwrite_sizes(tmp_path, monkeypatch, b"x" * (16 << 10)) == [16 << 10]
