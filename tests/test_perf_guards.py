@@ -85,7 +85,8 @@ def test_fast_s3_copy_imports_neither_s3fs_nor_botocore(s3_server, tmp_path, siz
 def test_s3_prefix_download_imports_no_http_client_or_logging(s3_server, tmp_path):
     """A listing and a large ranged download, and still none of the stdlib modules that
     cost start-up without being needed: http.client (and the email package it loads),
-    concurrent.futures (and logging)."""
+    concurrent.futures (and logging), hashlib/hmac (OpenSSL's libcrypto: requests are
+    signed on the built-in SHA-256) and random."""
     store = make_store("s3", _Req(s3_server), tmp_path)
     data = os.urandom(20 * MiB + 5)
     store.put_many({"p/big.bin": data, "p/small.txt": b"s"})
@@ -93,7 +94,8 @@ def test_s3_prefix_download_imports_no_http_client_or_logging(s3_server, tmp_pat
                           {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")})
     assert p.returncode == 0, p.stderr[-2000:]
     assert (tmp_path / "out" / "big.bin").read_bytes() == data
-    assert not mods & {"http.client", "email", "concurrent.futures", "logging"}, sorted(mods)
+    assert not mods & {"http.client", "email", "concurrent.futures", "logging",
+                       "hashlib", "hmac", "_hashlib", "random"}, sorted(mods)
 
 
 def test_small_s3_downloads_never_load_obstore(s3_server, tmp_path):

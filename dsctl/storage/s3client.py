@@ -20,18 +20,15 @@ of client this way, 1.18 s and 0.61 CPU-s through obstore.put (same server, n=8)
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import hmac
 import os
-import random
 import threading
 import time
 import urllib.parse
 from typing import Iterator, NamedTuple
 
+from .digest import EMPTY_SHA256, body_sha256_hex, hmac_sha256, sha256_hex
 from .http1 import Connection
 
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 PAGE = 1000
 FIRST_PAGE = 100   # a short first page: the server answers it sooner, so transfers start sooner
 # Larger single PUTs stay with obstore: a server may refuse (403, 413) and close while a
@@ -87,6 +84,8 @@ class S3Target(NamedTuple):
 
 def backoff(failures: int) -> float:
     """Seconds to wait after the n-th failure in a row: 0.1 s doubling up to 5 s, jittered."""
+    import random   # only after a failure: its import is ~1.3 ms of start-up
+
     return min(0.1 * 2 ** (failures - 1), 5.0) * (1 + random.random())
 
 
@@ -95,7 +94,7 @@ def _quote(s: str, safe: str = "-_.~") -> str:
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
-    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+    return hmac_sha256(key, msg.encode())
 
 
 class S3Client:
@@ -160,8 +159,8 @@ class S3Client:
                                    ";".join(names), payload])
             scope = f"{date}/{self.t.region}/s3/aws4_request"
             to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                                 hashlib.sha256(canonical.encode()).hexdigest()])
-            sig = hmac.new(self._signing_key(date), to_sign.encode(), hashlib.sha256).hexdigest()
+                                 sha256_hex(canonical.encode())])
+            sig = hmac_sha256(self._signing_key(date), to_sign.encode()).hex()
             headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.t.key}/{scope}, "
                                         f"SignedHeaders={';'.join(names)}, Signature={sig}")
         return headers
@@ -184,7 +183,7 @@ class S3Client:
         if body is not None:
             # The body is signed on plain http (where nothing else protects it), as the
             # AWS CLI, s5cmd and rclone do; over https TLS does, as in botocore.
-            payload = "UNSIGNED-PAYLOAD" if self.scheme == "https" else hashlib.sha256(body).hexdigest()
+            payload = "UNSIGNED-PAYLOAD" if self.scheme == "https" else body_sha256_hex(body)
         for attempt in range(1, self.t.attempts + 1):
             headers = self.signed_headers(method, host, path, query, payload)
             if body is not None:
