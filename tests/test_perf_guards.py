@@ -354,6 +354,40 @@ def test_large_download_is_one_ranged_get_per_stream(proxied, tmp_path, monkeypa
     assert (tmp_path / "big2.bin").read_bytes() == data
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 32 MiB ext4 filesystem (loop-mounted; needs root, mkfs.ext4 and loop devices)."""
+    img, mnt = tmp_path / "disk.img", tmp_path / "mnt"
+    mnt.mkdir()
+    with open(img, "wb") as f:
+        f.truncate(32 * MiB)
+    steps = [["mkfs.ext4", "-q", "-F", str(img)], ["mount", "-o", "loop", str(img), str(mnt)]]
+    for cmd in steps:
+        try:
+            p = subprocess.run(cmd, capture_output=True, timeout=60)
+        except FileNotFoundError:
+            p = None
+        if p is None or p.returncode != 0:
+            pytest.skip(f"cannot make a small filesystem here ({cmd[0]}: {p and p.stderr[-200:]!r})")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=True, timeout=60)
+
+
+def test_a_download_larger_than_the_free_space_fails_before_fetching(proxied, small_disk):
+    """The destination's blocks are reserved before the first byte is fetched: a disk
+    without room fails at once, with the disk's own message, nothing fetched for
+    nothing and no temp file left - not after most of the object came."""
+    store, proxy = proxied
+    data = os.urandom(40 * MiB)
+    store.put("dl/toolarge.bin", data)
+    key = _key(store, "dl/toolarge.bin")
+    r = run("cp", store.url("dl/toolarge.bin"), small_disk / "out.bin")
+    assert r.code == 1, r
+    assert r.err.splitlines()[0] == f"dsctl: error: No space left on device ({small_disk / 'out.bin'})", r.err
+    assert [p for m, p in proxy.requests if m == "GET" and p.startswith(key)] == [], proxy.requests
+    assert [p.name for p in small_disk.iterdir() if p.name != "lost+found"] == []
+
+
 def _ranges(proxy) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in r.removeprefix("bytes=").split("-")) for r in proxy.ranges]
 

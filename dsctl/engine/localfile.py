@@ -15,6 +15,7 @@ import threading
 from time import perf_counter_ns
 
 from .pagecache import WriteSizer
+from .prealloc import preallocate
 
 _active: set[str] = set()
 _made: list[str] = []   # directories made for destinations, parents before children
@@ -45,6 +46,11 @@ class AtomicLocalFile:
                 os.truncate(fd, size)  # lets parallel parts pwrite anywhere
             except OSError:
                 pass
+            try:
+                preallocate(fd, size)  # a full disk says so now (engine.prealloc)
+            except BaseException:
+                self.abort()
+                raise
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
