@@ -62,6 +62,24 @@ def test_switches_when_another_size_becomes_cheaper():
     assert got[-100:].count(BIG) > 90
 
 
+def test_a_new_files_first_write_is_not_held_against_its_size():
+    sizer = WriteSizer()
+    first = sizer.next()
+    sizer.took(first, first * 100)    # a new file's first write is slow whatever its size
+    assert first == SMALL
+    got = _run(sizer, 60, {BIG: 3.0, SMALL: 1.0, TINY: 2.0})
+    assert got[-30:].count(SMALL) >= 27
+
+
+def test_one_slow_spell_does_not_keep_a_size_out():
+    """A retried size's new timing replaces its stale one: BIG, slow while first timed,
+    is back in use after its first retry, not after a dozen."""
+    sizer = WriteSizer()
+    _run(sizer, 31, {BIG: 6.0, SMALL: 1.0, TINY: 3.0})
+    got = _run(sizer, 150, {BIG: 0.5, SMALL: 1.0, TINY: 3.0})
+    assert got[-40:].count(BIG) >= 37
+
+
 def test_a_destination_file_writes_in_the_sizes_its_sizer_gives(tmp_path, monkeypatch):
     sizes = _pwrite_sizes(tmp_path, monkeypatch, os.urandom(4 * BIG + 5))
     assert max(sizes) == BIG and SMALL in sizes and TINY in sizes   # each tried at first
