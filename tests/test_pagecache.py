@@ -80,6 +80,16 @@ def test_one_slow_spell_does_not_keep_a_size_out():
     assert got[-40:].count(BIG) >= 37
 
 
+def test_one_stalled_write_does_not_move_the_sizer_off_the_cheapest_size():
+    sizer = WriteSizer()
+    _run(sizer, 60, {BIG: 2.0, SMALL: 1.0, TINY: 3.0})
+    size = sizer.next()
+    assert size == SMALL
+    sizer.took(size, size * 100)      # preempted mid-write: 100x the usual
+    got = _run(sizer, 12, {BIG: 2.0, SMALL: 1.0, TINY: 3.0})
+    assert got.count(SMALL) >= 11, got
+
+
 def test_a_destination_file_writes_in_the_sizes_its_sizer_gives(tmp_path, monkeypatch):
     sizes = _pwrite_sizes(tmp_path, monkeypatch, os.urandom(4 * BIG + 5))
     assert max(sizes) == BIG and SMALL in sizes and TINY in sizes   # each tried at first
