@@ -11,7 +11,7 @@ Not on tmpfs, where fallocate allocates and clears every page in that one call
 in parallel with the network.
 
 Python's os has no fallocate() (os.posix_fallocate is glibc's, which on a
-filesystem without the call - NFSv3, for one - emulates it by writing every block),
+filesystem without the call - NFSv3, for one - emulates it by writing to every block),
 so libc's is called through ctypes, imported here only for files worth it (~2 ms).
 """
 
@@ -37,7 +37,7 @@ def preallocate(fd: int, size: int) -> None:
         return
     import ctypes
 
-    if libc.fallocate64(fd, 0, 0, size) != 0:
+    if libc.falloc(fd, 0, 0, size) != 0:
         err = ctypes.get_errno()
         if err in (errno.ENOSPC, errno.EDQUOT):   # the copy cannot succeed here: say so now
             raise OSError(err, os.strerror(err))
@@ -50,7 +50,9 @@ def _load():
             import ctypes
 
             lib = ctypes.CDLL(None, use_errno=True)
-            lib.fallocate64.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
+            # glibc has both names; musl (1.2.4+) only fallocate, whose off_t is 64-bit
+            lib.falloc = getattr(lib, "fallocate64", None) or lib.fallocate
+            lib.falloc.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
             lib.fstatfs.argtypes = (ctypes.c_int, ctypes.c_char_p)
             _libc = lib
         except (ImportError, OSError, AttributeError):   # no ctypes, no such libc symbol
