@@ -111,7 +111,7 @@ class WriteSizer:
 
     def took(self, nbytes: int, ns: int) -> None:
         """`nbytes` written in `ns` nanoseconds, in pieces of the size next() gave."""
-        if nbytes <= 0:
+        if nbytes <= 0 or self._fixed:   # a fixed size learns nothing from its timings
             return
         if not self._warm:   # a new file's first write costs 4-16 ns/B, then 0.2-0.6: not a size's
             self._warm = True

@@ -160,7 +160,7 @@ class S3Client:
             scope = f"{date}/{self.t.region}/s3/aws4_request"
             to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
                                  sha256_hex(canonical.encode())])
-            sig = hmac_sha256(self._signing_key(date), to_sign.encode()).hex()
+            sig = _hmac(self._signing_key(date), to_sign).hex()
             headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.t.key}/{scope}, "
                                         f"SignedHeaders={';'.join(names)}, Signature={sig}")
         return headers
