@@ -145,6 +145,7 @@ class Env:
     az_conn: str | None = None
     az_key: str | None = None
     stoppers: list[Callable[[], None]] = field(default_factory=list)
+    server_pids: list[int] = field(default_factory=list)   # whose CPU time each run is charged
     _s3: object = None
     _az: object = None
 
@@ -196,7 +197,8 @@ class Env:
 
 def start_servers(work: Path, want_az: bool) -> Env:
     sw = start_seaweed(work / "seaweed")
-    env = Env(work, sw.endpoint_url, sw.admin_key, sw.admin_secret, stoppers=[sw.stop])
+    env = Env(work, sw.endpoint_url, sw.admin_key, sw.admin_secret, stoppers=[sw.stop],
+              server_pids=[sw.process.pid])
     env.s3.create_bucket(Bucket=BUCKET)
     if want_az:
         from tests.servers.azurite import start_azurite
@@ -208,6 +210,7 @@ def start_servers(work: Path, want_az: bool) -> Env:
                   file=sys.stderr)
         else:
             env.stoppers.append(az.stop)
+            env.server_pids.append(az.process.pid)
             env.az_endpoint, env.az_conn, env.az_key = az.blob_endpoint, az.connection_string, az.account_key
             env.az.create_container()
     return env
@@ -378,6 +381,8 @@ class Sample:
     ok: bool
     note: str = ""
     after: str = ""     # the tool whose run came just before (same workload)
+    client_cpu: float = 0.0   # user + system seconds of the tool's process (and its children)
+    server_cpu: float = 0.0   # of the servers (SeaweedFS, Azurite) during the run
 
 
 _LAUNCHER = ("import os,sys\n"
@@ -385,23 +390,24 @@ _LAUNCHER = ("import os,sys\n"
              "if pid==0:\n"
              "    os.execv(sys.argv[2],sys.argv[2:])\n"
              "_,st,ru=os.wait4(pid,0)\n"
-             "open(sys.argv[1],'w').write(str(ru.ru_maxrss))\n"
+             "open(sys.argv[1],'w').write(f'{ru.ru_maxrss} {ru.ru_utime} {ru.ru_stime}')\n"
              "sys.exit(os.waitstatus_to_exitcode(st))\n")
 
 
 def _rss_wrapper(out: Path) -> list[str]:
-    """A prefix that runs a command and writes its peak RSS (KiB) to `out`.
+    """A prefix that runs a command and writes its peak RSS (KiB), user and system CPU
+    seconds to `out`.
 
     A process's peak RSS survives exec(): a child forked from this (large) Python
     would report our own resident set. GNU time, or a tiny launcher that forks
     the command itself, reports the command's own peak instead."""
     if os.access("/usr/bin/time", os.X_OK):
-        return ["/usr/bin/time", "-q", "-f", "%M", "-o", str(out)]
+        return ["/usr/bin/time", "-q", "-f", "%M %U %S", "-o", str(out)]
     return [sys.executable, "-S", "-c", _LAUNCHER, str(out)]
 
 
-def timed(argv: list[str], env: dict, log: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS KiB, exit status) of one fresh process."""
+def timed(argv: list[str], env: dict, log: Path) -> tuple[float, int, int, float]:
+    """(wall seconds, peak RSS KiB, exit status, CPU seconds) of one fresh process."""
     rss_file = log.with_suffix(".rss")
     argv = [shutil.which(argv[0], path=env.get("PATH")) or argv[0], *argv[1:]]
     with open(log, "ab") as out:
@@ -412,10 +418,24 @@ def timed(argv: list[str], env: dict, log: Path) -> tuple[float, int, int]:
                                stdout=out, stderr=out, env=env)
         dt = time.perf_counter() - t0
     try:
-        rss = int(rss_file.read_text().split()[-1])
+        # GNU time may put a note about the exit status before its line
+        rss, user, system = rss_file.read_text().splitlines()[-1].split()
+        return dt, int(rss), code, float(user) + float(system)
     except (OSError, ValueError, IndexError):
-        rss = 0
-    return dt, rss, code
+        return dt, 0, code, 0.0
+
+
+def server_cpu(pids: list[int]) -> float:
+    """User + system seconds the server processes have used so far (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])   # utime, stime (clock ticks)
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def bench(env: Env, paths: dict[str, str], workloads: list[str], tools: list[str], n: int,
@@ -437,13 +457,15 @@ def bench(env: Env, paths: dict[str, str], workloads: list[str], tools: list[str
                 # Flush the previous run's dirty pages (its output, the cleanup) so the
                 # kernel's writeback does not land inside the next tool's timing.
                 os.sync()
-                dt, rss, code = timed(r.argv, base, log)
+                cpu0 = server_cpu(env.server_pids)
+                dt, rss, code, cpu = timed(r.argv, base, log)
+                srv = server_cpu(env.server_pids) - cpu0
                 got = r.check()
                 want = expected(w, big_size, small_count, small_size)
                 ok = code == 0 and got == want
                 note = "" if ok else f"exit {code}, got {got[0]} files/{got[1]} B, want {want[0]}/{want[1]}"
                 if rnd >= 0:
-                    results[w].setdefault(tool, []).append(Sample(dt, rss, ok, note, prev))
+                    results[w].setdefault(tool, []).append(Sample(dt, rss, ok, note, prev, cpu, srv))
                 prev = tool
                 if r.defer:
                     deferred.append(r.cleanup)
@@ -495,6 +517,26 @@ def table(results, tools: list[str], big_size: int, small_count: int, small_size
     return "\n".join(lines)
 
 
+def cpu_table(results, tools: list[str]) -> list[str]:
+    """Where each run's CPU went: the tool's own and the servers'. On a machine whose
+    cores the servers share with the tool, (client + server) / cores is a floor under
+    the wall time; when the servers' share dominates (a SeaweedFS upload), a tool that
+    spends less CPU can only be faster by its own savings over the cores."""
+    cores = os.cpu_count() or 1
+    lines = [f"Where the CPU went (medians, CPU-seconds; floor = (client + server) / {cores} cores):",
+             "", "| workload | tool | wall | client CPU | server CPU | floor |", "|---|---|---|---|---|---|"]
+    for w, per_tool in results.items():
+        for t in tools:
+            good = [x for x in per_tool.get(t, []) if x.ok]
+            if not good:
+                continue
+            c = statistics.median(x.client_cpu for x in good)
+            sv = statistics.median(x.server_cpu for x in good)
+            wall = statistics.median(x.seconds for x in good)
+            lines.append(f"| {w} | {t} | {wall:.2f} s | {c:.2f} | {sv:.2f} | {(c + sv) / cores:.2f} s |")
+    return lines
+
+
 def by_predecessor(results) -> list[str]:
     """Each tool's median split by the tool that ran just before it. A run inherits the
     machine as the previous one left it; on this VM class a 512 MiB download right after
@@ -524,7 +566,7 @@ def startup(env: Env, dsctl: str, tries: int = 7) -> list[str]:
         times = []
         rss = 0
         for _ in range(tries):
-            dt, r, code = timed([dsctl, *argv], base, env.work / "startup.log")
+            dt, r, code, _ = timed([dsctl, *argv], base, env.work / "startup.log")
             if code != 0:
                 raise SystemExit(f"bench: {label} failed (exit {code}); see {env.work / 'startup.log'}")
             times.append(dt)
@@ -657,6 +699,8 @@ def main(argv: list[str] | None = None) -> int:
             if len(tools) > 1:
                 out += by_predecessor(results)
                 out.append("")
+            out += cpu_table(results, tools)
+            out.append("")
         if not a.no_startup:
             out += startup(env, paths["dsctl"])
             out.append("")

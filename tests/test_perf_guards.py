@@ -632,6 +632,10 @@ def test_bench_quick_smoke():
                 "20 × 16 KiB download", "1 × 9 MiB s3→s3 (server-side)"):
         assert f"| {row} |" in p.stdout, p.stdout
     assert "failed" not in p.stdout, p.stdout
+    # the CPU table charges each run its own and the server's CPU: an upload costs both
+    row = re.search(r"^\| upload-big \| dsctl \| [\d.]+ s \| ([\d.]+) \| ([\d.]+) \| [\d.]+ s \|$",
+                    p.stdout, re.M)
+    assert row and float(row[1]) > 0 and float(row[2]) > 0, p.stdout
 
 
 def test_aws_buckets_are_virtual_hosted_except_dotted_names():
