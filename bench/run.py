@@ -484,6 +484,24 @@ def reference(workload: str, tools: list[str]) -> str | None:
     return ref if ref in tools else None
 
 
+def ratio_interval(a: list[float], b: list[float], draws: int = 2000) -> tuple[float, float] | None:
+    """A 95 % interval for median(a) / median(b), by resampling whole rounds: a[i] and b[i]
+    ran in the same round and share its state of the machine, so they are drawn together.
+    None with fewer than 5 rounds. Seeded: the same samples give the same interval."""
+    n = min(len(a), len(b))
+    if n < 5:
+        return None
+    import random
+
+    rng = random.Random(0)
+    ratios = []
+    for _ in range(draws):
+        idx = [rng.randrange(n) for _ in range(n)]
+        ratios.append(statistics.median(a[i] for i in idx) / statistics.median(b[i] for i in idx))
+    ratios.sort()
+    return ratios[int(0.025 * draws)], ratios[int(0.975 * draws) - 1]
+
+
 def table(results, tools: list[str], big_size: int, small_count: int, small_size: int) -> str:
     label = {"upload-big": f"1 × {human(big_size)} upload",
              "download-big": f"1 × {human(big_size)} download",
@@ -493,7 +511,7 @@ def table(results, tools: list[str], big_size: int, small_count: int, small_size
              "s3-az-big": f"1 × {human(big_size)} s3→az",
              "s3-az-small": f"{small_count} × {human(small_size)} s3→az"}
     present = [t for t in tools if any(t in r for r in results.values())]
-    head = "| workload | " + " | ".join(present) + " | dsctl / ref |"
+    head = "| workload | " + " | ".join(present) + " | dsctl / ref [95 % interval] |"
     lines = [head, "|" + "---|" * (len(present) + 2)]
     for w, per_tool in results.items():
         cells = []
@@ -512,7 +530,16 @@ def table(results, tools: list[str], big_size: int, small_count: int, small_size
             bad = f", {len(s) - len(good)} failed" if len(good) < len(s) else ""
             cells.append(f"{med[t]:.2f} s · {rss:.0f} MB{bad}")
         ref = reference(w, present)
-        ratio = f"{med['dsctl'] / med[ref]:.2f} (vs {ref})" if ref and "dsctl" in med and ref in med else "—"
+        ratio = "—"
+        if ref and "dsctl" in med and ref in med:
+            ratio = f"{med['dsctl'] / med[ref]:.2f}"
+            # rounds in which both runs succeeded, in round order
+            pairs = [(x.seconds, y.seconds) for x, y in zip(per_tool["dsctl"], per_tool[ref])
+                     if x.ok and y.ok]
+            ci = ratio_interval([x for x, _ in pairs], [y for _, y in pairs])
+            if ci:
+                ratio += f" [{ci[0]:.2f}-{ci[1]:.2f}]"
+            ratio += f" (vs {ref})"
         lines.append(f"| {label.get(w, w)} | " + " | ".join(cells) + f" | {ratio} |")
     return "\n".join(lines)
 
@@ -688,7 +715,8 @@ def main(argv: list[str] | None = None) -> int:
         out = []
         vers = versions(paths)
         runs = (f"median of {n} alternating run(s) after {warmup} untimed round(s); cell = median "
-                f"wall time · peak RSS (max over runs); " if workloads else "")
+                f"wall time · peak RSS (max over runs); ratio = of the medians, with a 95 % interval "
+                f"from resampled rounds when there are 5 or more; " if workloads else "")
         out.append(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; one SeaweedFS "
                    f"on 127.0.0.1; {runs}dsctl {'editable' if a.editable else 'regular'} install.")
         out.append("Versions: " + "; ".join(f"{t} {v}" for t, v in vers.items()))

@@ -22,6 +22,7 @@ import math
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -649,3 +650,29 @@ def test_aws_buckets_are_virtual_hosted_except_dotted_names():
     assert plain["endpoint"] == "https://plain-bucket.s3.eu-west-1.amazonaws.com"
     assert dotted["endpoint"] == "https://s3.eu-west-1.amazonaws.com"
     assert str(dotted["virtual_hosted_style_request"]).lower() == "false"
+
+
+def test_bench_ratio_interval_resamples_whole_rounds():
+    """The interval the bench prints beside a ratio: exact when every round agrees, wide
+    when they do not, around the ratio of the medians, and absent for a handful of runs."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", Path(REPO) / "bench" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench   # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules[spec.name]
+    assert bench.ratio_interval([1.0] * 9, [2.0] * 9) == (0.5, 0.5)
+    assert bench.ratio_interval([1.0] * 4, [2.0] * 4) is None
+    # rounds where the machine was slow for both tools: pairing keeps the ratio near 0.8
+    a = [0.8, 1.6, 0.8, 1.6, 0.8, 1.6, 0.8, 1.6, 0.8, 1.6]
+    b = [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0]
+    lo, hi = bench.ratio_interval(a, b)
+    assert lo == pytest.approx(0.8) and hi == pytest.approx(0.8)
+    noisy_a = [0.5, 0.9, 0.6, 1.1, 0.55, 0.7, 0.95, 0.6, 0.8, 0.65]
+    noisy_b = [0.6, 0.7, 0.9, 0.65, 1.0, 0.6, 0.7, 0.85, 0.62, 0.75]
+    lo, hi = bench.ratio_interval(noisy_a, noisy_b)
+    point = statistics.median(noisy_a) / statistics.median(noisy_b)
+    assert lo < point < hi and hi - lo > 0.1
