@@ -253,7 +253,8 @@ def test_a_callback_that_raises_stops_the_body_and_closes_the_connection(tmp_pat
 def test_a_range_answer_that_is_not_exactly_the_bytes_asked_for_is_refused(tmp_path, answer):
     """Spliced bytes go straight to the file: a chunked body (its framing would land in the
     file) or a different range than asked for is an error, and nothing is written."""
-    from dsctl.storage.s3client import S3Client, S3Error, S3Target
+    from dsctl.storage.rest import StoreError
+    from dsctl.storage.s3client import S3Client, S3Target
     from dsctl.storage.s3splice import splice_range
 
     srv = Scripted([answer])
@@ -261,7 +262,7 @@ def test_a_range_answer_that_is_not_exactly_the_bytes_asked_for_is_refused(tmp_p
     fd = os.open(tmp_path / "f", os.O_RDWR | os.O_CREAT, 0o600)
     os.ftruncate(fd, 10)
     try:
-        with pytest.raises(S3Error, match="unexpected answer to the range 0-4"):
+        with pytest.raises(StoreError, match="unexpected answer to the range 0-4"):
             splice_range(s3, "b", "k", 0, 5, _Into(fd), lambda data, at: None, lambda n: None)
     finally:
         os.close(fd)

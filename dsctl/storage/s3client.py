@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import threading
-import time
 import urllib.parse
 from typing import Iterator, NamedTuple
 
 from .digest import EMPTY_SHA256, body_sha256_hex, hmac_sha256, sha256_hex
-from .http1 import Connection
+from .rest import RestClient, StoreError, http_date, quote
 
 PAGE = 1000
 FIRST_PAGE = 100   # a short first page: the server answers it sooner, so transfers start sooner
@@ -35,34 +33,6 @@ FIRST_PAGE = 100   # a short first page: the server answers it sooner, so transf
 # big body is still being sent, and only a body the socket buffers whole is sure to let
 # this client read the refusal instead of a reset connection.
 PUT_MAX = 256 * 1024
-
-
-class S3Error(Exception):
-    """A request failed; carries the HTTP status and the S3 error code (for translate)."""
-
-    def __init__(self, message: str, status: int | None = None, code: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.error_code = code
-
-    @classmethod
-    def of(cls, status: int, reason: str, body: bytes) -> "S3Error":
-        """The error an S3 error answer (XML Code/Message, or none) stands for."""
-        code, msg = _error_of(body)
-        return cls(f"{code or 'HTTP ' + str(status)}: {msg or reason}", status, code)
-
-    @staticmethod
-    def busy(status: int) -> bool:
-        """Worth another attempt: the server was busy or failing, not refusing."""
-        return status >= 500 or status in (408, 429)
-
-    @property
-    def transient(self) -> bool:
-        return self.status is not None and self.busy(self.status)
-
-
-class S3ConnectionError(ConnectionError):
-    """The server could not be reached (after retries)."""
 
 
 class S3Target(NamedTuple):
@@ -82,57 +52,18 @@ class S3Target(NamedTuple):
         return f"S3Target({shown})"
 
 
-def backoff(failures: int) -> float:
-    """Seconds to wait after the n-th failure in a row: 0.1 s doubling up to 5 s, jittered."""
-    import random   # only after a failure: its import is ~1.3 ms of start-up
-
-    return min(0.1 * 2 ** (failures - 1), 5.0) * (1 + random.random())
-
-
-def _quote(s: str, safe: str = "-_.~") -> str:
-    return urllib.parse.quote(s, safe=safe)
-
-
 def _hmac(key: bytes, msg: str) -> bytes:
     return hmac_sha256(key, msg.encode())
 
 
-class S3Client:
+class S3Client(RestClient):
     """S3 requests against one endpoint with one set of credentials, on per-thread
-    keep-alive connections."""
+    keep-alive connections (storage.rest)."""
 
     def __init__(self, target: S3Target):
+        super().__init__(target.endpoint, target.timeout, target.attempts, target.cafile)
         self.t = target
-        u = urllib.parse.urlsplit(target.endpoint)
-        self.scheme = u.scheme or "https"
-        self.host = u.hostname or ""
-        self.port = u.port
-        self.base = u.path.rstrip("/")
-        self._local = threading.local()
         self._signing: tuple[str, bytes] | None = None
-
-    # -- HTTP ------------------------------------------------------------------------
-
-    def connection(self, host: str) -> Connection:
-        """This thread's keep-alive connection to host."""
-        conns = getattr(self._local, "conns", None)
-        if conns is None:
-            conns = self._local.conns = {}
-        c = conns.get(host)
-        if c is None:
-            tls = None
-            if self.scheme == "https":
-                import ssl   # only for https: ~3 ms
-
-                tls = ssl.create_default_context(cafile=self.t.cafile)
-            c = conns[host] = Connection(host, self.port, self.t.timeout, tls)
-        return c
-
-    def drop(self, host: str) -> None:
-        """Close and forget this thread's connection to host (after an error)."""
-        c = getattr(self._local, "conns", {}).pop(host, None)
-        if c is not None:
-            c.close()
 
     def _signing_key(self, date: str) -> bytes:
         if self._signing is None or self._signing[0] != date:
@@ -152,9 +83,9 @@ class S3Client:
         if self.t.token:
             headers["x-amz-security-token"] = self.t.token
         if self.t.key and self.t.secret:
-            qs = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in sorted(query.items()))
+            qs = "&".join(f"{quote(k)}={quote(v)}" for k, v in sorted(query.items()))
             names = sorted(headers)
-            canonical = "\n".join([method, _quote(path, safe="/-_.~"), qs,
+            canonical = "\n".join([method, quote(path, safe="/-_.~"), qs,
                                    "".join(f"{n}:{headers[n].strip()}\n" for n in names),
                                    ";".join(names), payload])
             scope = f"{date}/{self.t.region}/s3/aws4_request"
@@ -175,7 +106,7 @@ class S3Client:
         """One request, retried on connection errors and busy/failing answers; the
         final answer (body read), whatever its status. Only idempotent requests here."""
         host, path = self.address(bucket, key)
-        target = _quote(path, safe="/-_.~")
+        target = quote(path, safe="/-_.~")
         if query:
             target += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
                                                    safe="-_.~")
@@ -184,27 +115,19 @@ class S3Client:
             # The body is signed on plain http (where nothing else protects it), as the
             # AWS CLI, s5cmd and rclone do; over https TLS does, as in botocore.
             payload = "UNSIGNED-PAYLOAD" if self.scheme == "https" else body_sha256_hex(body)
-        for attempt in range(1, self.t.attempts + 1):
-            headers = self.signed_headers(method, host, path, query, payload)
+
+        def headers() -> dict[str, str]:
+            h = self.signed_headers(method, host, path, query, payload)
             if body is not None:
-                headers["content-length"] = str(len(body))
-            try:
-                conn = self.connection(host)
-                r = conn.read_body(conn.send(method, target, headers, body))
-            except OSError as e:   # refused, reset, timed out, TLS, or an unreadable answer
-                self.drop(host)
-                if attempt == self.t.attempts:
-                    raise S3ConnectionError(f"cannot reach {self.t.endpoint}: {e}") from e
-            else:
-                if r.status < 300 or attempt == self.t.attempts or not S3Error.busy(r.status):
-                    return r
-            time.sleep(backoff(attempt))
-        raise AssertionError("unreachable")
+                h["content-length"] = str(len(body))
+            return h
+
+        return self.call(method, host, target, headers, body)
 
     def _request(self, bucket: str, query: dict[str, str]) -> bytes:
         r = self._call("GET", bucket, "", query)
         if r.status != 200:
-            raise S3Error.of(r.status, r.reason, r.body)
+            raise StoreError.of(r.status, r.reason, r.body)
         return r.body
 
     def _object(self, method: str, bucket: str, key: str):
@@ -213,7 +136,7 @@ class S3Client:
         if r.status == 404:
             raise FileNotFoundError(f"{bucket}/{key}")
         if r.status != 200:
-            raise S3Error.of(r.status, r.reason, r.body)
+            raise StoreError.of(r.status, r.reason, r.body)
         return r
 
     def get(self, bucket: str, key: str) -> bytes:
@@ -227,13 +150,13 @@ class S3Client:
             raise ValueError(f"{len(body)} bytes: more than one small PUT should carry")
         r = self._call("PUT", bucket, key, {}, body)
         if r.status != 200:
-            raise S3Error.of(r.status, r.reason, r.body)
+            raise StoreError.of(r.status, r.reason, r.body)
 
     def head(self, bucket: str, key: str) -> dict:
         """An object's metadata (HeadObject) in obstore's ObjectMeta keys."""
         h = self._object("HEAD", bucket, key).headers
         return {"path": key, "size": int(h.get("content-length", 0)),
-                "last_modified": _http_date(h.get("last-modified")), "e_tag": h.get("etag"),
+                "last_modified": http_date(h.get("last-modified")), "e_tag": h.get("etag"),
                 "version": h.get("x-amz-version-id")}
 
     # -- listing -----------------------------------------------------------------------
@@ -296,33 +219,6 @@ def _time(v: str | None):
         return _dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
         return v
-
-
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-
-
-def _http_date(v: str | None):
-    """An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) as an aware datetime; None if
-    absent or in another form. (email.utils would cost its ~10 ms import.)"""
-    try:
-        _, day, mon, year, hms, _ = (v or "").split()
-        h, m, sec = hms.split(":")
-        return _dt.datetime(int(year), _MONTHS[mon], int(day), int(h), int(m), int(sec),
-                            tzinfo=_dt.timezone.utc)
-    except (ValueError, KeyError):
-        return None
-
-
-def _error_of(body: bytes) -> tuple[str | None, str | None]:
-    if not body:   # a HEAD's error, or a server that says nothing
-        return None, None
-    import xml.etree.ElementTree as ET
-
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError:
-        return None, None
-    return root.findtext("Code"), root.findtext("Message")
 
 
 def cafile_from_env() -> str | None:

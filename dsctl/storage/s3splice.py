@@ -11,7 +11,7 @@ Only where it can work: Linux (os.splice), plain http (TLS is decrypted in user
 space), no proxy (dsctl.storage.fast already keeps proxied endpoints off the fast
 path). Requests are signed and addressed by dsctl's S3 client, on its per-thread
 keep-alive connections. A range whose connection fails or stalls resumes where it
-stopped; an HTTP error is an S3Error (status, S3 code), which translate maps
+stopped; an HTTP error is a StoreError (status, S3 code), which translate maps
 like a listing's.
 """
 
@@ -23,7 +23,8 @@ import time
 from typing import Callable
 
 from .http1 import SpliceTarget, open_pipe
-from .s3client import S3ConnectionError, S3Error, S3Client, _quote, backoff
+from .rest import StoreError, StoreUnreachable, backoff, quote
+from .s3client import S3Client
 
 
 def available(endpoint: str) -> bool:
@@ -40,7 +41,7 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, into
     write(bytes, offset), the caller's writer to the file. Either callback may raise
     to stop. Returns the count."""
     host, path = s3.address(bucket, key)
-    target = _quote(path, safe="/-_.~")
+    target = quote(path, safe="/-_.~")
     pos, failures = start, 0
     pipe = open_pipe()
     try:
@@ -69,18 +70,18 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, into
                 in_body = True
                 conn.splice_body(r.headers, into, pos, end - pos, pipe, put, advance)
                 pos = end
-            except (OSError, S3Error) as e:
+            except (OSError, StoreError) as e:
                 s3.drop(host)
-                if isinstance(e, S3Error) and not e.transient:
+                if isinstance(e, StoreError) and not e.transient:
                     raise
                 if in_body and not isinstance(e, (ConnectionError, TimeoutError)):
                     raise   # the file's own error (disk full...): another GET cannot help
                 failures = 0 if reached > pos else failures + 1   # progress earns fresh attempts
                 pos = reached
                 if failures >= s3.t.attempts:
-                    if isinstance(e, S3Error):
+                    if isinstance(e, StoreError):
                         raise
-                    raise S3ConnectionError(f"cannot read from {s3.t.endpoint}: {e}") from e
+                    raise StoreUnreachable(f"cannot read from {s3.t.endpoint}: {e}") from e
                 time.sleep(backoff(max(1, failures)))
     finally:
         os.close(pipe[0])
@@ -88,13 +89,13 @@ def splice_range(s3: S3Client, bucket: str, key: str, start: int, end: int, into
     return end - start
 
 
-def _refusal(conn, r, start: int, end: int) -> S3Error:
+def _refusal(conn, r, start: int, end: int) -> StoreError:
     """Anything but 206 Partial Content is an error: a 200 would be the whole object
     (a server that ignored Range), which cannot be written at these offsets."""
     if r.status == 200:
         conn.close()
-        return S3Error(f"the server ignored the range {start}-{end - 1}", r.status)
-    return S3Error.of(r.status, r.reason, conn.read_body(r).body)
+        return StoreError(f"the server ignored the range {start}-{end - 1}", r.status)
+    return StoreError.of(r.status, r.reason, conn.read_body(r).body)
 
 
 def _check_framing(h: dict[str, str], start: int, end: int) -> None:
@@ -103,6 +104,6 @@ def _check_framing(h: dict[str, str], start: int, end: int) -> None:
     want = f"bytes {start}-{end - 1}/"
     if ("chunked" in h.get("transfer-encoding", "").lower() or h.get("content-length") != str(end - start)
             or not h.get("content-range", "").startswith(want)):
-        raise S3Error(f"unexpected answer to the range {start}-{end - 1}: Content-Range "
+        raise StoreError(f"unexpected answer to the range {start}-{end - 1}: Content-Range "
                       f"{h.get('content-range')!r}, Content-Length {h.get('content-length')!r}, "
                       f"Transfer-Encoding {h.get('transfer-encoding')!r}", 206)
