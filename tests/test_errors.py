@@ -85,10 +85,12 @@ def test_wrong_azure_key_is_access_denied(az, azure_server, monkeypatch):
     bad_key = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=" * 2
     bad = azure_server.connection_string.replace(azure_server.account_key, bad_key)
     monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", bad)
-    r = run("cat", az.url("f.txt"))
-    assert r.code == 4, r
-    _one_line_error(r)
-    assert bad_key not in r.err
+    for args in (("cat", az.url("f.txt")), ("ls", az.url()), ("ls", "-r", az.url()),
+                 ("stat", az.url("f.txt"))):
+        r = run(*args)
+        assert r.code == 4, r
+        _one_line_error(r)
+        assert bad_key not in r.err
 
 
 def test_an_empty_bucket_lists_empty_and_its_missing_prefix_is_not_found(s3, tmp_path):

@@ -24,7 +24,8 @@ Left to fsspec (s3fs / adlfs), always correct, slower to start:
   * GCS and every other protocol.
   * Per object: keys obstore cannot name exactly (a trailing '/', '//' or '.'/'..'
     segments), S3 copies over 5 GiB (multipart copy) and copies across buckets.
-Listings of S3 use dsctl.storage.s3client (exact keys, streamed page by page).
+Listings and HEADs use dsctl's own clients, storage.s3client and storage.azclient
+(exact names, streamed page by page, Azure folder markers from blob metadata).
 `DSCTL_FAST=0` turns the fast path off entirely.
 
 Credentials reach obstore through a `credential_provider` callback that returns

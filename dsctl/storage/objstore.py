@@ -70,6 +70,7 @@ class FastBackend:
         self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._s3 = None
+        self._az = None
         redact.register(settings.get("secret"), settings.get("token"), settings.get("key")
                         if self.scheme == "az" else None)
 
@@ -167,6 +168,17 @@ class FastBackend:
                 None if s["anon"] else s["secret"], s.get("token"), s["virtual"],
                 cafile_from_env(), float(s.get("read_timeout", 60)), int(s.get("attempts", 4))))
         return self._s3
+
+    @property
+    def az(self):
+        """dsctl's own Azure Blob client (listings, HEAD), built on first use."""
+        if self._az is None and self.scheme == "az":
+            from .azclient import AzureClient, AzureTarget
+            from .s3client import cafile_from_env
+
+            s = self.s
+            self._az = AzureClient(AzureTarget(s["endpoint"], s["account"], s["key"], cafile_from_env()))
+        return self._az
 
     # -- data ---------------------------------------------------------------------------
 
@@ -272,14 +284,18 @@ class FastBackend:
 
     def head(self, path: str) -> dict:
         bucket, key = self.split(path)
-        if self.scheme == "s3":   # the S3 client's HEAD: no obstore import and store build (~10 ms)
-            m = self.s3.head(bucket, key)
-        else:
-            import obstore
-
-            m = obstore.head(self.store(bucket), key)
+        # dsctl's own clients: no obstore import and store build (~10 ms), and Azure's
+        # blob metadata (folder markers)
+        m = self.s3.head(bucket, key) if self.scheme == "s3" else self.az.head(bucket, key)
         info = {"name": path, "size": m["size"], "type": "file", "LastModified": m.get("last_modified"),
                 "ETag": m.get("e_tag")}
+        if self.scheme == "az":
+            from .azclient import is_folder_marker
+
+            if m.get("content_type"):
+                info["content_type"] = m["content_type"]
+            if is_folder_marker(m.get("metadata") or {}):
+                info.update(type="directory", size=0)
         if self.scheme == "s3":
             info.update(Key=key, Size=m["size"])
             if m.get("version"):
@@ -288,7 +304,7 @@ class FastBackend:
 
     def info(self, path: str) -> dict | None:
         """fsspec-style info (file or directory), FileNotFoundError if absent, or None
-        when fsspec should answer (odd keys; Azure's zero-byte folder markers)."""
+        when fsspec should answer (keys the fast path cannot name exactly)."""
         bucket, key = self.split(path)
         if not bucket:
             return None
@@ -302,8 +318,6 @@ class FastBackend:
         except FileNotFoundError:
             meta = None
         if meta is not None:
-            if self.scheme == "az" and meta["size"] == 0:
-                return None   # maybe an hdi_isfolder marker: adlfs knows
             return meta
         if self._any_below(bucket, key + "/"):
             return {"name": path, "type": "directory", "size": 0}
@@ -319,41 +333,52 @@ class FastBackend:
             return False
 
     def _any_below(self, bucket: str, prefix: str) -> bool:
-        if self.scheme == "s3":
-            return self.s3.any_below(bucket, prefix)
-        import obstore
-
-        for chunk in obstore.list(self.store(bucket), prefix=prefix or None, chunk_size=1):
-            return bool(chunk)
-        return False
+        return (self.s3 if self.scheme == "s3" else self.az).any_below(bucket, prefix)
 
     def iter_files(self, root: str) -> Iterator[tuple[str, dict]] | None:
         """(path, info) of every object below a directory path, streamed; None if not here."""
-        if self.scheme != "s3":
-            return None
         bucket, key = self.split(root.rstrip("/"))
         if not bucket:
             return None
         prefix = key + "/" if key else ""
-        return ((o["name"], o) for o in self.s3.iter_objects(bucket, prefix))
+        found = (self.s3.iter_objects(bucket, prefix) if self.scheme == "s3"
+                 else self.az.iter_files(bucket, prefix))
+        return ((o["name"], o) for o in found)
 
     def ls(self, root: str) -> Iterator[dict] | None:
         """Info dicts of the objects and sub-prefixes directly below a directory path
         (one delimited listing, page by page); None if not here (fsspec answers)."""
-        if self.scheme != "s3":
-            return None
         bucket, key = self.split(root.rstrip("/"))
         if not bucket:
             return None
         return self._ls(bucket, key + "/" if key else "")
 
     def _ls(self, bucket: str, prefix: str) -> Iterator[dict]:
+        if self.scheme == "az":
+            yield from self._az_ls(bucket, prefix)
+            return
         for objs, prefixes in self.s3.pages(bucket, prefix, delimiter="/"):
             yield from objs
             for p in prefixes:
                 name = f"{bucket}/{p[:-1] if p.endswith('/') else p}"
                 yield {"name": name, "Key": p, "type": "directory", "size": 0, "Size": 0,
                        "StorageClass": "DIRECTORY"}
+
+    def _az_ls(self, container: str, prefix: str) -> Iterator[dict]:
+        # a folder marker `d` and the prefix `d/` of the blobs below it are one directory
+        dirs: set[str] = set()
+        for blobs, prefixes in self.az.pages(container, prefix, delimiter="/"):
+            for b in blobs:
+                if b["type"] == "directory":
+                    if b["name"] in dirs:
+                        continue
+                    dirs.add(b["name"])
+                yield b
+            for p in prefixes:
+                name = f"{container}/{p[:-1] if p.endswith('/') else p}"
+                if name not in dirs:
+                    dirs.add(name)
+                    yield {"name": name, "type": "directory", "size": 0}
 
 
 class FastWriter:

@@ -1,0 +1,150 @@
+"""A small, exact Azure Blob client on the standard library (Shared Key, storage.rest):
+List Blobs and Get Blob Properties - what `ls`, `stat` and every prefix copy or
+sync need before any byte moves. The bytes themselves go through obstore.
+
+Why not adlfs: importing it and the Azure SDK costs ~0.4 s and ~45 MB before the first
+request, so `dsctl ls az://container/` took ~0.5 s against ~0.1 s for the same
+listing on S3. Why not obstore's listing: object_store normalises names into its
+own path type (`a//b` comes back as `a/b`), and it does not return blob metadata,
+which is where Azure's folder markers (`hdi_isfolder=true`, as ADLS tools and adlfs
+write them) say they are directories. This client returns names exactly as the
+service sent them, one page at a time, so `ls -r` streams.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import urllib.parse
+from typing import Iterator, NamedTuple
+
+from .digest import hmac_sha256
+from .rest import RestClient, StoreError, format_http_date, http_date, quote
+
+PAGE = 1000
+FIRST_PAGE = 100   # as storage.s3client: a short first page lets transfers start sooner
+VERSION = "2021-08-06"
+_SAFE_PATH = "/-_.~!$&'()*+,;=:@"
+
+
+class AzureTarget(NamedTuple):
+    endpoint: str      # scheme://host[:port][/account], as obstore's AzureStore gets it
+    account: str
+    key: str           # the account key, base64
+    cafile: str | None = None
+    timeout: float = 60.0
+    attempts: int = 4
+
+    def __repr__(self) -> str:  # a target may reach a log or a traceback: never its key
+        return f"AzureTarget(endpoint={self.endpoint!r}, account={self.account!r}, key='****')"
+
+
+def is_folder_marker(metadata: dict[str, str]) -> bool:
+    """A blob that stands for a directory (ADLS Gen2 tools, adlfs, Storage Explorer)."""
+    return any(metadata.get(k, "").lower() == "true" for k in ("hdi_isfolder", "is_directory"))
+
+
+class AzureClient(RestClient):
+    """Azure Blob requests against one account endpoint with its Shared Key."""
+
+    def __init__(self, target: AzureTarget):
+        super().__init__(target.endpoint, target.timeout, target.attempts, target.cafile)
+        self.t = target
+        self._key = base64.b64decode(target.key)
+
+    def _headers(self, method: str, path: str, query: dict[str, str]) -> dict[str, str]:
+        h = {"x-ms-date": format_http_date(time.time()), "x-ms-version": VERSION}
+        # Shared Key: the verb, eleven standard headers (all empty for these requests),
+        # the x-ms- headers, then /account/path and the query, names sorted
+        resource = f"/{self.t.account}{path}" + "".join(
+            f"\n{k.lower()}:{v}" for k, v in sorted(query.items()))
+        to_sign = (method + "\n" * 12 + "".join(f"{k}:{v}\n" for k, v in sorted(h.items()))
+                   + resource)
+        sig = base64.b64encode(hmac_sha256(self._key, to_sign.encode())).decode()
+        h["authorization"] = f"SharedKey {self.t.account}:{sig}"
+        h["host"] = self.host if self.port is None else f"{self.host}:{self.port}"
+        return h
+
+    def _request(self, method: str, container: str, blob: str, query: dict[str, str]):
+        path = quote(f"{self.base}/{container}" + (f"/{blob}" if blob else ""), safe=_SAFE_PATH)
+        target = path
+        if query:
+            target += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
+                                                   safe="-_.~")
+        return self.call(method, self.host, target, lambda: self._headers(method, path, query))
+
+    def head(self, container: str, blob: str) -> dict:
+        """A blob's properties (Get Blob Properties) in obstore's ObjectMeta keys plus
+        `metadata`; FileNotFoundError if there is no such blob (or container)."""
+        r = self._request("HEAD", container, blob, {})
+        h = r.headers
+        if r.status == 404:
+            raise FileNotFoundError(f"{container}/{blob}")
+        if r.status != 200:
+            raise StoreError(f"{h.get('x-ms-error-code') or 'HTTP ' + str(r.status)}: {r.reason}",
+                             r.status, h.get("x-ms-error-code"))
+        meta = {k[len("x-ms-meta-"):]: v for k, v in h.items() if k.startswith("x-ms-meta-")}
+        return {"path": blob, "size": int(h.get("content-length", 0)),
+                "last_modified": http_date(h.get("last-modified")), "e_tag": h.get("etag"),
+                "content_type": h.get("content-type"), "metadata": meta}
+
+    def pages(self, container: str, prefix: str, delimiter: str = "", max_results: int = PAGE,
+              first: int | None = None) -> Iterator[tuple[list[dict], list[str]]]:
+        """(blobs, blob prefixes) per page of List Blobs, the first at most `first`
+        long; blob dicts look like adlfs's info (folder markers as directories)."""
+        marker = ""
+        n = first or max_results
+        while True:
+            q = {"restype": "container", "comp": "list", "include": "metadata",
+                 "maxresults": str(n)}
+            n = max_results
+            if prefix:
+                q["prefix"] = prefix
+            if delimiter:
+                q["delimiter"] = delimiter
+            if marker:
+                q["marker"] = marker
+            r = self._request("GET", container, "", q)
+            if r.status != 200:
+                raise StoreError.of(r.status, r.reason, r.body)
+            import xml.etree.ElementTree as ET   # here: a HEAD needs no XML (~2 ms)
+
+            root = ET.fromstring(r.body)
+            blobs = []
+            for b in root.iter("Blob"):
+                name = _name(b)
+                props = b.find("Properties")
+                md = b.find("Metadata")
+                metadata = {m.tag: m.text or "" for m in md} if md is not None else {}
+                folder = is_folder_marker(metadata)
+                size = 0 if folder or props is None else int(props.findtext("Content-Length") or 0)
+                info = {"name": f"{container}/{name}", "size": size,
+                        "type": "directory" if folder else "file"}
+                if props is not None:
+                    info.update(last_modified=http_date(props.findtext("Last-Modified")),
+                                etag=props.findtext("Etag"), content_type=props.findtext("Content-Type"))
+                blobs.append(info)
+            yield blobs, [_name(p) for p in root.iter("BlobPrefix")]
+            marker = root.findtext("NextMarker") or ""
+            if not marker:
+                return
+
+    def iter_files(self, container: str, prefix: str) -> Iterator[dict]:
+        """Every blob below prefix but folder markers, page by page."""
+        for blobs, _ in self.pages(container, prefix, first=FIRST_PAGE):
+            yield from (b for b in blobs if b["type"] == "file")
+
+    def any_below(self, container: str, prefix: str) -> bool:
+        """True if some blob's name starts with prefix; raises for a missing container."""
+        # a page may come back empty with a marker to go on from (the service's choice)
+        return any(blobs or prefixes for blobs, prefixes in self.pages(container, prefix, max_results=1))
+
+
+def _name(el) -> str:
+    """A Name element's text; percent-decoded when the service marked it Encoded (names
+    with characters XML 1.0 cannot carry)."""
+    n = el.find("Name")
+    if n is None:
+        return ""
+    text = n.text or ""
+    return urllib.parse.unquote(text) if n.get("Encoded", "").lower() == "true" else text
