@@ -32,6 +32,7 @@ class Item(NamedTuple):
     size: int | None
     rel: str
     error: DsctlError | None = None   # a planning-time refusal, reported as failed
+    sha256: str | None = None         # what the bytes must hash to (hex), checked before commit
 
 
 def _is_dir_info(info: dict) -> bool:

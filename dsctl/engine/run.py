@@ -111,9 +111,10 @@ class Engine:
                 return
             if self.progress:
                 self.sink(ev.Started(src, dst, item.size))
-                n = copy_one(item.src, item.dst, item.size, ctx, lambda k: self.sink(ev.Progress(src, k)))
+                n = copy_one(item.src, item.dst, item.size, ctx, lambda k: self.sink(ev.Progress(src, k)),
+                             item.sha256)
             else:
-                n = copy_one(item.src, item.dst, item.size, ctx, _no_progress)
+                n = copy_one(item.src, item.dst, item.size, ctx, _no_progress, item.sha256)
         except Cancelled:
             return
         except BaseException as exc:  # noqa: BLE001 - every failure becomes an event

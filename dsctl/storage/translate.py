@@ -122,6 +122,8 @@ def _classify_one(e: BaseException) -> type[E.DsctlError] | None:
         return E.NotFound
     if status is not None and (status >= 500 or status in (408, 429)):
         return E.TransientError
+    if code == "InvalidRange" or status == 416:   # the object is shorter than its size said
+        return E.IntegrityError
     if name in ("error_perm", "error_temp"):  # ftplib: the reply code says what happened
         reply = str(e)[:3]
         return {"530": E.AccessDenied, "550": E.NotFound}.get(reply, E.TransientError
@@ -171,7 +173,7 @@ def classify(exc: BaseException) -> type[E.DsctlError]:
 
 
 _PREFIX = {E.NotFound: "not found", E.AccessDenied: "access denied", E.TransientError: "transient failure",
-           E.Unsupported: "unsupported", E.UsageError: "invalid target"}
+           E.Unsupported: "unsupported", E.UsageError: "invalid target", E.IntegrityError: "size mismatch"}
 
 
 def translate(exc: BaseException, url: str | None) -> E.DsctlError:
