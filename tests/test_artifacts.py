@@ -281,6 +281,70 @@ def test_large_file_round_trip_and_tamper(root2, tmp_path):
     assert r.code == 6 and not (tmp_path / "bad.bin").exists(), r
 
 
+def test_get_of_a_tampered_large_file_to_stdout_or_a_store_fails_and_leaves_nothing(root2, tmp_path):
+    """Verified before the last chunk leaves (stdout) or before the upload completes
+    (a store URL; on the root's own store too - no unverified server-side copy)."""
+    root = root2
+    f = tmp_path / "big.bin"
+    f.write_bytes(os.urandom(9 * 1024 * 1024 + 7))
+    uri = _uri(_log(f, "store://artifacts/tl/b"))
+    out = root.store.url("out/copy.bin")
+    r = run("artifact", "get", uri, out)
+    assert r.code == 0 and root.store.get("out/copy.bin") == f.read_bytes(), r
+    digest = json.loads(run("--json", "artifact", "show", uri).out)["hash"].split(":")[1]
+    data = bytearray(f.read_bytes())
+    data[5] ^= 0xFF
+    _tamper(root, "tl", digest, bytes(data))
+    r = run("artifact", "get", uri, "-")
+    assert r.code == 6 and len(r.out) < len(data), r
+    r = run("artifact", "get", uri, root.store.url("out/bad.bin"))
+    assert r.code == 6 and "Traceback" not in r.err, r
+    assert not root.store.exists("out/bad.bin")
+    _tamper(root, "tl", digest, bytes(data[:7 * 1024 * 1024]))   # shorter than its record
+    r = run("artifact", "get", uri, tmp_path / "short.bin")
+    assert r.code == 6 and "Traceback" not in r.err, r
+    assert not (tmp_path / "short.bin").exists()
+
+
+@pytest.mark.parametrize("size", [1000, 9 * 1024 * 1024 + 3], ids=["one-request", "multipart"])
+def test_a_source_changed_after_hashing_is_not_stored(root2, tmp_path, size):
+    """`artifact log` stores exactly the bytes it hashed: a file changed between the
+    two passes fails with exit 6 and leaves no blob under the hash it announced."""
+    from dsctl.artifacts import content
+    from dsctl.artifacts.root import project_endpoint
+    from dsctl.engine import events as ev
+
+    root = root2
+    f = tmp_path / "src.bin"
+    f.write_bytes(os.urandom(size))
+    scanned = content.scan(str(f), "k")
+    digest = scanned.sha256
+    data = bytearray(f.read_bytes())
+    data[-1] ^= 0xFF   # same size, other bytes
+    f.write_bytes(bytes(data))
+    summary = content.upload(scanned, project_endpoint("chg"), ev.null_sink)
+    assert summary.failed == 1 and [x.exit_code for x in summary.failures] == [6], summary
+    assert not root.store.exists(root.rel("chg", f"objects/sha256/{digest[:2]}/{digest}"))
+
+
+def test_log_and_get_load_no_cloud_sdk(root, tmp_path):
+    """On every root, log and get go through dsctl's own clients and obstore: s3fs,
+    adlfs and the SDKs under them (~0.5 s and ~40 MB to import) are never loaded."""
+    from .test_perf_guards import SDKS, _importtime
+
+    f = tmp_path / "m.bin"
+    f.write_bytes(os.urandom(9 * 1024 * 1024 + 1))
+    env = {k: v for k, v in os.environ.items() if k.startswith(("DSCTL_", "AWS_", "AZURE_", "XDG_"))}
+    p, mods = _importtime(["artifact", "log", f, "store://artifacts/imp/m"], env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    uri = p.stdout.decode().splitlines()[-1]
+    p2, mods2 = _importtime(["artifact", "get", uri, tmp_path / "back.bin"], env)
+    assert p2.returncode == 0, p2.stderr[-2000:]
+    assert (tmp_path / "back.bin").read_bytes() == f.read_bytes()
+    loaded = {m.split(".")[0] for m in mods | mods2}
+    assert not loaded & (set(SDKS) - {"obstore"}), sorted(loaded & set(SDKS))
+
+
 def test_second_config_dir_and_project_template(request, tmp_path, monkeypatch):
     s = _root("s3", request, tmp_path, monkeypatch).store
     monkeypatch.delenv("DSCTL_ARTIFACT_ROOT")

@@ -7,8 +7,10 @@ canonical JSON, and its hash is the hash of that manifest; so identical
 content has an identical hash whether it is a file or a tree.
 
 Pass 2 (`upload`) hands the transfer engine one item per distinct hash the
-root does not have yet (objects/sha256/<aa>/<hash>), read through a
-VerifiedFS so that what is stored is exactly what was hashed. Blobs already
+root does not have yet (objects/sha256/<aa>/<hash>), carrying the hash of pass
+1 (Item.sha256): the engine checks the bytes it moves against it before the
+blob is committed, so what is stored is exactly what was hashed - a file
+changed in between fails the log (exit 6) and leaves no blob. Blobs already
 present are reported as skipped, so progress and --json look like cp.
 """
 
@@ -26,7 +28,6 @@ from ..errors import UsageError
 from ..storage import Endpoint, resolve
 from ..storage.urls import basename
 from . import layout, records, storeio
-from .view import Ref, source_endpoint
 
 CHUNK = 4 * 1024 * 1024
 HASHERS = 8
@@ -113,14 +114,12 @@ def missing(project_ep: Endpoint, digests: set[str]) -> set[str]:
 def upload(content: Content, project_ep: Endpoint, sink: ev.Sink, jobs: int = 32) -> ev.Summary:
     """Store every blob the root lacks through the engine (pass 2)."""
     todo = missing(project_ep, {f.sha256 for f in content.files})
-    refs = {f.path: Ref(f.path, f.size, f.sha256) for f in content.files}
-    src = source_endpoint(content.ep, refs)
     items, seen = [], set()
     for f in content.files:
         if f.sha256 in seen:
             continue  # the same bytes twice in one tree: stored once
         seen.add(f.sha256)
-        items.append(Item(src.at(f.path), project_ep.child(layout.blob(f.sha256)), f.size,
-                          f.rel or content.name))
-    opts = TransferOptions(jobs=jobs, max_parallel_parts=1, skip_existing=True)
+        items.append(Item(content.ep.at(f.path), project_ep.child(layout.blob(f.sha256)), f.size,
+                          f.rel or content.name, sha256=f.sha256))
+    opts = TransferOptions(jobs=jobs, skip_existing=True)
     return Engine(opts, sink).run(items, lambda item: basename(item.dst.path) not in todo)

@@ -3,19 +3,21 @@
 DEST follows cp's rules (SPEC section 1): an existing directory or a URL
 ending in `/` receives `<name>` (the logged file or directory's base name);
 otherwise DEST becomes the copy. No DEST means the current directory; `-` is
-stdout (files only). The engine reads the version through a strict
-VerifiedFS, one part at a time and in order, so a mismatch is detected
-before the last bytes are written: a file's destination is then discarded by
-the engine, and for a directory everything this run wrote is removed. The
-result is IntegrityError (exit 6). On stdout, bytes before the last chunk
-(8 MiB) have already gone out when a mismatch is found; the exit code says so.
+stdout (files only). The version's tree (a VerifiedFS) decides the names; the
+bytes are copied from the stored blobs themselves, like any cp (parallel
+ranges, the fast path), and the engine checks each file against its recorded
+sha256 before committing it (Item.sha256). On a mismatch the file's
+destination is discarded by the engine, and for a directory everything this run
+wrote is removed. The result is IntegrityError (exit 6). On stdout, bytes
+before the last chunk (8 MiB) have already gone out when a mismatch is found;
+the exit code says so.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from ..engine import events as ev
@@ -62,9 +64,9 @@ def get(url: str, dest: str | None, sink: ev.Sink = ev.null_sink, jobs: int = 32
     def items() -> Iterator[Item]:
         for item in planner:
             planned[item.dst.url()] = item.dst
-            yield item
+            yield _from_blob(item, src.fs, history.project_ep)
 
-    summary = Engine(TransferOptions(jobs=jobs, max_parallel_parts=1), tee).run(items())
+    summary = Engine(TransferOptions(jobs=jobs), tee).run(items())
     if summary.failed:
         if not dst.is_stdio:
             _undo([planned[u] for u in copied if u in planned], target, existed)
@@ -73,6 +75,16 @@ def get(url: str, dest: str | None, sink: ev.Sink = ev.null_sink, jobs: int = 32
                                  f"{'; nothing was kept' if not dst.is_stdio else ''}", pinned)
         outcome(summary)
     return GetResult(record, pinned, summary)
+
+
+def _from_blob(item: Item, view, project_ep: Endpoint) -> Item:
+    """The item reading its stored blob directly, checked against the recorded
+    sha256, and printed (events, errors) as its store:// URL."""
+    ref = view.files.get(view._key(item.src.path))
+    if ref is None or item.error is not None:
+        return item
+    blob = replace(project_ep.at(ref.inner), alias=(ref.inner, item.src.url()))
+    return item._replace(src=blob, size=ref.size, sha256=ref.sha256)
 
 
 def _exists(ep: Endpoint) -> bool:

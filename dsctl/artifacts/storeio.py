@@ -22,6 +22,7 @@ import os
 import tempfile
 
 from ..errors import DsctlError, NotFound
+from ..storage.listing import list_dir
 from ..storage.translate import translating
 
 ATOMIC_CREATE = {"local", "s3", "gs", "az", "memory"}
@@ -31,23 +32,32 @@ def create_only_supported(ep) -> bool:
     return ep.backend.scheme in ATOMIC_CREATE
 
 
+def _fast(ep):
+    """The endpoint's fast backend (dsctl's S3/Azure clients, obstore) if it names
+    this path exactly, else None: fsspec (s3fs, adlfs) is then never imported."""
+    st = getattr(ep, "store", None)
+    return st if st is not None and st.usable(ep.path) else None
+
+
 def read_bytes(ep) -> bytes:
     """The whole object; NotFound if absent."""
     with translating(ep.url()):
         if ep.is_local:
             with open(ep.path, "rb") as f:
                 return f.read()
-        return ep.fs.cat_file(ep.path)
+        st = _fast(ep)
+        return bytes(st.get(ep.path)) if st is not None else ep.fs.cat_file(ep.path)
 
 
 def list_names(ep) -> list[str]:
     """Names of the entries directly below `ep` (files and dirs); [] if absent."""
     try:
-        with translating(ep.url()):
-            if ep.is_local:
+        if ep.is_local:
+            with translating(ep.url()):
                 return sorted(os.listdir(ep.path))
+        if getattr(ep, "store", None) is None:
             ep.fs.invalidate_cache(ep.path)
-            entries = ep.fs.ls(ep.path, detail=False)
+        entries = [e["name"] for e in list_dir(ep)]
     except NotFound:
         return []
     except DsctlError:
@@ -75,7 +85,11 @@ def put(ep, data: bytes) -> None:
                     os.unlink(tmp)
                 raise
             return
-        ep.fs.pipe_file(ep.path, data)
+        st = _fast(ep)
+        if st is not None:
+            st.put(ep.path, data)
+        else:
+            ep.fs.pipe_file(ep.path, data)
 
 
 def put_new(ep, data: bytes) -> bool:
@@ -83,6 +97,9 @@ def put_new(ep, data: bytes) -> bool:
     with translating(ep.url()):
         if ep.is_local:
             return _local_create(ep.path, data)
+        st = _fast(ep)
+        if st is not None:
+            return st.put_new(ep.path, data)
         if create_only_supported(ep):
             try:
                 ep.fs.pipe_file(ep.path, data, mode="create")

@@ -5,17 +5,14 @@ Every read is hashed as it goes; when a file has been read in order to its
 end the digest is compared and a mismatch raises IntegrityError (exit 6)
 *before* the last bytes are handed out, so the engine aborts the
 destination and nothing is left behind. With `strict`, a read that is not
-in order is an error (artifact get and log run the engine with one part at
-a time, so reads are in order); otherwise such a file is simply not
-verified (cp with parallel ranged reads).
+in order is an error; otherwise such a file is simply not verified (cp with
+parallel ranged reads).
 
-Two uses:
-  * `version_endpoint`: a stored version as a tree below
-    `<kind>/<project>/<key>#<version>/<name>` (what store:// URLs resolve to;
-    URLs print as `store://…`). Directory versions are served from their
-    manifest, so `cp -r`/`download` of a store:// URL just work.
-  * `source_endpoint`: the source of `artifact log`, so that what is uploaded
-    is exactly what was hashed (a file changed meanwhile fails the log).
+`version_endpoint` is a stored version as a tree below
+`<kind>/<project>/<key>#<version>/<name>` (what store:// URLs resolve to;
+URLs print as `store://…`). Directory versions are served from their
+manifest, so `cp -r`/`download` of a store:// URL just work. (`artifact get`
+plans with it but copies from the blobs, the engine checking each hash.)
 """
 
 from __future__ import annotations
@@ -215,10 +212,3 @@ def read_manifest(project_ep: Endpoint, digest: str) -> dict:
     if hashlib.sha256(data).hexdigest() != digest:
         raise IntegrityError("directory manifest does not match its hash (damaged or tampered)", ep.url())
     return json.loads(data)
-
-
-def source_endpoint(src: Endpoint, files: dict[str, Ref]) -> ViewEndpoint:
-    """The source of a log, verified against the hashes taken in the first pass."""
-    fs = VerifiedFS(src.fs, files, src.path.rstrip("/") or src.path, strict=True, show=src.url,
-                    mismatch="source changed while it was being logged")
-    return ViewEndpoint(fs, src.path, src.loc, src.backend, display=src)
