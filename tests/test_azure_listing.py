@@ -1,10 +1,10 @@
 """Azure Blob listings and metadata through dsctl's own client (storage.azclient), on Azurite.
 
-What a user notices: `ls`, `ls -r` and `stat` of az:// answer without loading the
-Azure SDK (adlfs's import alone took ~0.4 s), folder markers (`hdi_isfolder`, as
-ADLS tools write them) are directories and never files, a blob name is listed
-exactly as stored, and one a local path cannot hold is refused by itself, not by
-failing the whole listing.
+What a user notices: `ls`, `ls -r`, `stat`, `rm -r` and a copy within a container
+answer without loading the Azure SDK (adlfs's import alone took ~0.4 s), folder
+markers (`hdi_isfolder`, as ADLS tools write them) are directories - never files,
+and gone after `rm -r` - a blob name is listed exactly as stored, and one a local
+path cannot hold is refused by itself, not by failing the whole listing.
 """
 
 from __future__ import annotations
@@ -96,3 +96,31 @@ def test_names_are_listed_exactly_and_an_unsafe_one_is_refused_alone(container, 
     assert "Traceback" not in r.err
     got = {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert got == {os.path.join("out", "ok.txt"): b"ok", os.path.join("out", "sp ace+plus%.txt"): b"sp"}
+
+
+def test_rm_r_removes_the_folder_markers_too(container, azure_server, monkeypatch):
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azure_server.connection_string)
+    folder = {"hdi_isfolder": "true"}
+    for name, data, meta in (("m/d", b"", folder), ("m/d/x.txt", b"xx", None), ("m/d/e", b"", folder),
+                             ("m/d/e/y.txt", b"yy", None), ("m/d/empty", b"", folder),
+                             ("m/keep.txt", b"k", None)):
+        container.upload_blob(name, data, metadata=meta)
+    url = f"az://{container.container_name}/m"
+    r = run("rm", "-r", url + "/d/")
+    assert r.code == 0 and "removed 2 files" in r.err, r
+    assert run("ls", url + "/").lines == ["keep.txt"]
+    assert [b.name for b in container.list_blobs()] == ["m/keep.txt"]
+
+
+def test_copy_within_a_container_and_rm_r_load_no_azure_sdk(az, tmp_path):
+    files = {f"src/f{i:03d}.txt": f"blob {i}".encode() for i in range(120)}
+    az.put_many(files)
+    env = {**az.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")}
+    p, mods = _importtime(["cp", "-r", az.url("src/"), az.url("dst/")], env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert {k: az.get(k.replace("src/", "dst/", 1)) for k in files} == files
+    p2, mods2 = _importtime(["rm", "-r", az.url("src/")], env)
+    assert p2.returncode == 0 and b"removed 120 files" in p2.stderr, p2.stderr[-2000:]
+    assert az.keys() == {k.replace("src/", "dst/", 1) for k in files}
+    loaded = {m.split(".")[0] for m in mods | mods2}
+    assert not loaded & (set(SDKS) - {"obstore"}), sorted(loaded & set(SDKS))

@@ -50,6 +50,13 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         else:
             targets, dirs = [ep.path], []
     result.removed = delete_paths(ep, targets, dry_run=dry_run, on_removed=on_removed)
+    store = getattr(ep, "store", None)
+    if not dry_run and store is not None and dirs:
+        # Azure folder markers (hdi_isfolder blobs) would keep the directory listed
+        with translating(ep.url()):
+            markers = [m for d in dirs for m in store.folder_markers(d)]
+            if markers:
+                store.delete(markers)
     if not dry_run and ep.backend.scheme in ("local", "memory"):
         # Real directories (not key prefixes) are left behind by file deletes.
         for d in dirs:
