@@ -26,6 +26,7 @@ from .budget import Cancelled, MemoryBudget
 from .localfile import AtomicLocalFile, write_whole
 from .ratelimit import RateLimiter
 from .streams import iter_chunks, open_writer
+from .verify import check, file_sha256, sha256
 
 MiB = 1024 * 1024
 MAX_PARTS = 9000  # stay well under S3's 10,000-part limit
@@ -99,17 +100,6 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
     return _stream(src, dst, size, part, ctx, progress, expect=expect)
 
 
-def _sha256():
-    import hashlib   # only for a verified copy: loading OpenSSL is ~2.7 ms of start-up
-
-    return hashlib.sha256()
-
-
-def _check(digest, expect: str, url) -> None:
-    if digest.hexdigest() != expect:
-        raise IntegrityError(f"content does not match its sha256 (expected {expect[:16]}…)", url)
-
-
 def _fetch_all(src, size: int, ctx: CopyContext):
     """A whole small object in one request (a buffer; bytes on the fsspec path)."""
     if src.is_local or fast(src):
@@ -155,9 +145,9 @@ def _copy_small(src, dst, size, ctx, progress, expect: str | None = None) -> int
         if ctx.cancel.is_set():
             raise Cancelled()
         if expect is not None:
-            digest = _sha256()
+            digest = sha256()
             digest.update(data)
-            _check(digest, expect, src.url())
+            check(digest, expect, src.url())
         _store_all(dst, data)
         n = len(data)
         del data
@@ -171,14 +161,14 @@ def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1, expect: s
         writer = open_writer(dst, size, part, concurrency)
         moved = 0
         chunk_size = ctx.limiter.chunk(part) if ctx.limiter is not None else part
-        digest = _sha256() if expect is not None else None
+        digest = sha256() if expect is not None else None
         try:
             for chunk in iter_chunks(src, size, chunk_size, ctx.cancel):
                 ctx.limit(len(chunk))
                 if digest is not None:
                     digest.update(chunk)
                     if size is not None and moved + len(chunk) >= size:   # the last chunk
-                        _check(digest, expect, src.url())
+                        check(digest, expect, src.url())
                         digest = None   # checked, before this chunk goes out
                 writer.write(chunk)
                 moved += len(chunk)
@@ -186,7 +176,7 @@ def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1, expect: s
             if ctx.cancel.is_set():
                 raise Cancelled()
             if digest is not None:   # not checked yet: an unknown size, or nothing at all
-                _check(digest, expect, src.url())
+                check(digest, expect, src.url())
             writer.commit()
         except BaseException:
             writer.abort()
@@ -311,30 +301,12 @@ def _download_parallel(src, dst, size, part, ctx, progress, expect: str | None =
             if ctx.cancel.is_set():   # every part may be in: still not wanted
                 raise Cancelled()
             if expect is not None:
-                _check(_file_sha256(out.fd, size, ctx.cancel), expect, src.url())
+                check(file_sha256(out.fd, size, ctx.cancel), expect, src.url())
             out.commit()
         except BaseException:
             out.abort()
             raise
     return size
-
-
-def _file_sha256(fd: int, size: int, cancel: threading.Event):
-    """SHA-256 of the first `size` bytes of an open file (just written: from the page
-    cache), read in 1 MiB pieces into one reused buffer."""
-    digest = _sha256()
-    buf = bytearray(MiB)
-    view = memoryview(buf)
-    pos = 0
-    while pos < size:
-        if cancel.is_set():
-            raise Cancelled()
-        n = os.preadv(fd, [view[:min(MiB, size - pos)]], pos)
-        if n <= 0:
-            raise IntegrityError(f"the downloaded file ends at {pos} of {size} bytes")
-        digest.update(view[:n])
-        pos += n
-    return digest
 
 
 def _upload_parallel(src, dst, size, part, ctx, progress) -> int:

@@ -1,6 +1,7 @@
 """The obstore side of the fast data path: one FastBackend per set of options,
 holding an obstore store per bucket/container, and the FastWriter that streams
-an upload into obstore's multipart/block writer (aborted on failure).
+an upload into obstore's multipart/block writer (aborted on failure). Its
+listings and metadata are storage.objmeta's.
 
 dsctl.storage.fast decides *whether* a URL takes this path and with which
 settings; this module does the requests. obstore is imported on first use.
@@ -11,11 +12,12 @@ from __future__ import annotations
 import os
 import threading
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from .. import redact
 from .fast import LazyFS, key_ok
+from .objmeta import Metadata
 
 if TYPE_CHECKING:
     from .http1 import SpliceTarget
@@ -60,8 +62,9 @@ def _seconds(v: Any) -> str:
     return f"{float(v):g}s"
 
 
-class FastBackend:
-    """obstore stores (one per bucket/container) for one set of options."""
+class FastBackend(Metadata):
+    """obstore stores (one per bucket/container) for one set of options; listings and
+    metadata (storage.objmeta) through dsctl's own S3 and Azure clients."""
 
     def __init__(self, settings: dict, fs: LazyFS):
         self.s = settings
@@ -69,8 +72,6 @@ class FastBackend:
         self.fs = fs
         self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._s3 = None
-        self._az = None
         redact.register(settings.get("secret"), settings.get("token"), settings.get("key")
                         if self.scheme == "az" else None)
 
@@ -155,30 +156,6 @@ class FastBackend:
         from .s3splice import available
 
         return available(self.s["endpoint"])
-
-    @property
-    def s3(self):
-        """dsctl's own S3 client (listings, HEAD, small GETs, spliced ranges), built on first use."""
-        if self._s3 is None and self.scheme == "s3":
-            from .s3client import S3Client, S3Target, cafile_from_env
-
-            s = self.s
-            self._s3 = S3Client(S3Target(
-                s["endpoint"], s["region"], None if s["anon"] else s["key"],
-                None if s["anon"] else s["secret"], s.get("token"), s["virtual"],
-                cafile_from_env(), float(s.get("read_timeout", 60)), int(s.get("attempts", 4))))
-        return self._s3
-
-    @property
-    def az(self):
-        """dsctl's own Azure Blob client (listings, HEAD), built on first use."""
-        if self._az is None and self.scheme == "az":
-            from .azclient import AzureClient, AzureTarget
-            from .s3client import cafile_from_env
-
-            s = self.s
-            self._az = AzureClient(AzureTarget(s["endpoint"], s["account"], s["key"], cafile_from_env()))
-        return self._az
 
     # -- data ---------------------------------------------------------------------------
 
@@ -269,25 +246,6 @@ class FastBackend:
             pass   # Azure names the missing blob; the batch's other deletes still happened
         return True
 
-    def folder_markers(self, root: str) -> list[str]:
-        """Azure: the folder-marker blobs (hdi_isfolder) at and below a directory path,
-        deepest first - what `rm -r` must delete after the files for the directory to
-        be gone. Other stores have none."""
-        bucket, key = self.split(root.rstrip("/"))
-        if self.scheme != "az" or not bucket or not key:
-            return []
-        found = [b["name"] for blobs, _ in self.az.pages(bucket, key + "/")
-                 for b in blobs if b["type"] == "directory"]
-        if key_ok(key):
-            from .azclient import is_folder_marker
-
-            try:
-                if is_folder_marker(self.az.head(bucket, key)["metadata"]):
-                    found.append(f"{bucket}/{key}")
-            except FileNotFoundError:
-                pass
-        return sorted(found, key=lambda p: -p.count("/"))
-
     def writer(self, path: str, part_size: int, concurrency: int) -> "FastWriter":
         return FastWriter(self, path, part_size, concurrency)
 
@@ -304,107 +262,6 @@ class FastBackend:
 
         bucket, skey = self.split(src)
         obstore.copy(self.store(bucket), skey, self.split(dst)[1], overwrite=True)
-
-    # -- metadata -----------------------------------------------------------------------
-
-    def head(self, path: str) -> dict:
-        bucket, key = self.split(path)
-        # dsctl's own clients: no obstore import and store build (~10 ms), and Azure's
-        # blob metadata (folder markers)
-        m = self.s3.head(bucket, key) if self.scheme == "s3" else self.az.head(bucket, key)
-        info = {"name": path, "size": m["size"], "type": "file", "LastModified": m.get("last_modified"),
-                "ETag": m.get("e_tag")}
-        if self.scheme == "az":
-            from .azclient import is_folder_marker
-
-            if m.get("content_type"):
-                info["content_type"] = m["content_type"]
-            if is_folder_marker(m.get("metadata") or {}):
-                info.update(type="directory", size=0)
-        if self.scheme == "s3":
-            info.update(Key=key, Size=m["size"])
-            if m.get("version"):
-                info["VersionId"] = m["version"]
-        return info
-
-    def info(self, path: str) -> dict | None:
-        """fsspec-style info (file or directory), FileNotFoundError if absent, or None
-        when fsspec should answer (keys the fast path cannot name exactly)."""
-        bucket, key = self.split(path)
-        if not bucket:
-            return None
-        if not key:
-            self._any_below(bucket, "")   # raises for a missing bucket / container
-            return {"name": bucket, "type": "directory", "size": 0}
-        if not key_ok(key):
-            return None
-        try:
-            meta = self.head(path)
-        except FileNotFoundError:
-            meta = None
-        if meta is not None:
-            return meta
-        if self._any_below(bucket, key + "/"):
-            return {"name": path, "type": "directory", "size": 0}
-        raise FileNotFoundError(path)
-
-    def exists(self, path: str) -> bool | None:
-        if not self.usable(path):
-            return None
-        try:
-            self.head(path)
-            return True
-        except FileNotFoundError:
-            return False
-
-    def _any_below(self, bucket: str, prefix: str) -> bool:
-        return (self.s3 if self.scheme == "s3" else self.az).any_below(bucket, prefix)
-
-    def iter_files(self, root: str) -> Iterator[tuple[str, dict]] | None:
-        """(path, info) of every object below a directory path, streamed; None if not here."""
-        bucket, key = self.split(root.rstrip("/"))
-        if not bucket:
-            return None
-        prefix = key + "/" if key else ""
-        found = (self.s3.iter_objects(bucket, prefix) if self.scheme == "s3"
-                 else self.az.iter_files(bucket, prefix))
-        return ((o["name"], o) for o in found)
-
-    def ls(self, root: str) -> Iterator[dict] | None:
-        """Info dicts of the objects and sub-prefixes directly below a directory path
-        (one delimited listing, page by page); None if not here (fsspec answers)."""
-        bucket, key = self.split(root.rstrip("/"))
-        if not bucket:
-            return None
-        return self._ls(bucket, key + "/" if key else "")
-
-    def _ls(self, bucket: str, prefix: str) -> Iterator[dict]:
-        if self.scheme == "az":
-            yield from self._az_ls(bucket, prefix)
-            return
-        for objs, prefixes in self.s3.pages(bucket, prefix, delimiter="/"):
-            yield from objs
-            for p in prefixes:
-                name = f"{bucket}/{p[:-1] if p.endswith('/') else p}"
-                yield {"name": name, "Key": p, "type": "directory", "size": 0, "Size": 0,
-                       "StorageClass": "DIRECTORY"}
-
-    def _az_ls(self, container: str, prefix: str) -> Iterator[dict]:
-        # a folder marker `d` and the prefix `d/` of the blobs below it are one directory
-        dirs: set[str] = set()
-        for blobs, prefixes in self.az.pages(container, prefix, delimiter="/"):
-            for b in blobs:
-                if b["type"] == "directory":
-                    if b["name"] in dirs:
-                        continue
-                    dirs.add(b["name"])
-                yield b
-            for p in prefixes:
-                name = f"{container}/{p[:-1] if p.endswith('/') else p}"
-                if name not in dirs:
-                    dirs.add(name)
-                    yield {"name": name, "type": "directory", "size": 0}
-
 
 class FastWriter:
     """Streams into an object: one PUT when small, else a multipart (S3) or block (Azure)
