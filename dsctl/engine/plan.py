@@ -20,6 +20,7 @@ from typing import Iterator, NamedTuple
 
 from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint
+from ..storage.globs import glob
 from ..storage.listing import iter_files, lists_directly, local_info
 from ..storage.translate import translating
 from ..storage.urls import basename, join
@@ -174,8 +175,7 @@ class Planner:
                              join(prefix, rel), meta.get("size"))
 
     def _expand_glob(self, src: Endpoint) -> Iterator[Item]:
-        with translating(src.url()):
-            matches = src.fs.glob(src.path, detail=True)
+        matches = glob(src)
         if not matches:
             raise NotFound("no match for pattern", src.url())
         root = _glob_root(src.path)

@@ -13,8 +13,8 @@ from ..engine.plan import empty_means_absent, info, walk_files
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
+from ..storage.globs import glob
 from ..storage.listing import list_dir, lists_directly
-from ..storage.translate import translating
 from ..storage.urls import basename
 
 
@@ -80,8 +80,7 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
     if ep.is_stdio:
         raise UsageError("cannot list stdin")
     if ep.loc.has_glob:
-        with translating(ep.url()):
-            matches = ep.fs.glob(ep.path, detail=True)
+        matches = glob(ep)
         if not matches:
             raise NotFound("no match for pattern", ep.url())
         for path in sorted(matches):

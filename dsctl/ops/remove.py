@@ -8,6 +8,7 @@ from typing import Callable
 from ..engine.plan import info, walk_files
 from ..errors import NotFound, UsageError
 from ..storage import resolve
+from ..storage.globs import glob
 from ..storage.translate import translating
 from ..storage.urls import join
 
@@ -27,8 +28,7 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         raise UsageError("cannot remove stdin")
     result = RemoveResult(dry_run=dry_run)
     if ep.loc.has_glob:
-        with translating(ep.url()):
-            matches = ep.fs.glob(ep.path, detail=True)
+        matches = glob(ep)
         if not matches:
             raise NotFound("no match for pattern", ep.url())
         targets = []
