@@ -327,8 +327,8 @@ def test_a_source_changed_after_hashing_is_not_stored(root2, tmp_path, size):
     assert not root.store.exists(root.rel("chg", f"objects/sha256/{digest[:2]}/{digest}"))
 
 
-def test_log_and_get_load_no_cloud_sdk(root, tmp_path):
-    """On every root, log and get go through dsctl's own clients and obstore: s3fs,
+def test_log_get_and_list_load_no_cloud_sdk(root, tmp_path):
+    """On every root, log, get and list go through dsctl's own clients and obstore: s3fs,
     adlfs and the SDKs under them (~0.5 s and ~40 MB to import) are never loaded."""
     from .test_perf_guards import SDKS, _importtime
 
@@ -341,7 +341,10 @@ def test_log_and_get_load_no_cloud_sdk(root, tmp_path):
     p2, mods2 = _importtime(["artifact", "get", uri, tmp_path / "back.bin"], env)
     assert p2.returncode == 0, p2.stderr[-2000:]
     assert (tmp_path / "back.bin").read_bytes() == f.read_bytes()
-    loaded = {m.split(".")[0] for m in mods | mods2}
+    p3, mods3 = _importtime(["--json", "artifact", "list"], env)   # discovers the projects
+    assert p3.returncode == 0, p3.stderr[-2000:]
+    assert [json.loads(x)["project"] for x in p3.stdout.decode().splitlines()] == ["imp"]
+    loaded = {m.split(".")[0] for m in mods | mods2 | mods3}
     assert not loaded & (set(SDKS) - {"obstore"}), sorted(loaded & set(SDKS))
 
 

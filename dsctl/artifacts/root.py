@@ -45,6 +45,8 @@ def project_endpoint(project: str, *, for_write: bool = False):
 def projects() -> list[str]:
     """Every project present in the root (for `artifact list` without --project)."""
     from ..storage import resolve
+    from ..storage.globs import glob
+    from ..storage.listing import list_dir
     from ..storage.translate import translating
     from .uri import NAME
 
@@ -52,9 +54,10 @@ def projects() -> list[str]:
     if not PROJECT_VAR.search(t):
         ep = resolve(t)
         try:
-            with translating(ep.url()):
-                ep.fs.invalidate_cache()
-                entries = ep.fs.ls(ep.path, detail=True)
+            if ep.store is None:   # fsspec caches listings; dsctl's own clients do not
+                with translating(ep.url()):
+                    ep.fs.invalidate_cache()
+            entries = list_dir(ep)
         except DsctlError:
             return []
         names = {e["name"].rstrip("/").rsplit("/", 1)[-1] for e in entries if e.get("type") == "directory"}
@@ -66,9 +69,10 @@ def projects() -> list[str]:
     head, _, tail = ep.path.partition(marker)
     pattern = re.compile(re.escape(head) + r"([A-Za-z0-9][A-Za-z0-9._-]*)" + re.escape(tail) + r"/?$")
     try:
-        with translating(ep.url()):
-            ep.fs.invalidate_cache()
-            found = ep.fs.glob(head + "*" + tail)
+        if ep.store is None:
+            with translating(ep.url()):
+                ep.fs.invalidate_cache()
+        found = glob(ep.at(head + "*" + tail))
     except (DsctlError, NotImplementedError):
         raise UsageError("cannot discover projects in this artifact root; pass --project", t) from None
     names = set()

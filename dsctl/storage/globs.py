@@ -45,30 +45,34 @@ def glob(ep) -> dict[str, dict]:
 def _find(store, root: str, depth: int | None) -> Iterator[tuple[str, dict]]:
     """(path, info) of the files and directories below `root` (ending in '/'), at most
     `depth` levels down, and root itself if anything is: fsspec's find(withdirs=True,
-    maxdepth=depth)."""
+    maxdepth=depth). A bounded depth is walked one delimited listing per directory
+    (as fsspec walks it), `**` with one recursive listing."""
     top = root.rstrip("/")
-    if depth == 1:
-        found = False
-        for info in store.ls(root) or ():
-            name = info["name"].rstrip("/")
-            if name != top:
-                found = True
+    found = False
+    if depth is None:
+        seen: set[str] = set()
+        for name, info in store.iter_files(root) or ():
+            found = True
+            parts = name[len(root):].split("/")
+            for i in range(1, len(parts)):
+                d = root + "/".join(parts[:i])
+                if d not in seen:
+                    seen.add(d)
+                    yield d, {"name": d, "type": "directory", "size": 0}
+            if not name.endswith("/"):
                 yield name, info
-        if found:
-            yield top, {"name": top, "type": "directory", "size": 0}
-        return
-    seen: set[str] = set()
-    for name, info in store.iter_files(root) or ():
-        if not seen:
-            seen.add(top)
-            yield top, {"name": top, "type": "directory", "size": 0}
-        parts = name[len(root):].split("/")
-        for i in range(1, len(parts)):
-            if depth is not None and i > depth:
-                break
-            d = root + "/".join(parts[:i])
-            if d not in seen:
-                seen.add(d)
-                yield d, {"name": d, "type": "directory", "size": 0}
-        if (depth is None or len(parts) <= depth) and not name.endswith("/"):
-            yield name, info
+    else:
+        level = [top]
+        for _ in range(depth):
+            below = []
+            for d in level:
+                for info in store.ls(d + "/") or ():
+                    name = info["name"].rstrip("/")
+                    if name != d:
+                        found = True
+                        yield name, info
+                        if info.get("type") == "directory":
+                            below.append(name)
+            level = below
+    if found:
+        yield top, {"name": top, "type": "directory", "size": 0}
