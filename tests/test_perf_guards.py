@@ -83,6 +83,19 @@ def test_fast_s3_copy_imports_neither_s3fs_nor_botocore(s3_server, tmp_path, siz
     assert store.get("f.bin") == src.read_bytes()
 
 
+def test_no_clobber_onto_one_s3_key_checks_it_without_s3fs(s3_server, tmp_path):
+    """`cp -n file s3://b/key` asks whether the key exists with dsctl's own HEAD."""
+    store = make_store("s3", _Req(s3_server), tmp_path)
+    src = tmp_path / "f.txt"
+    env = {**store.env, "DSCTL_CONFIG_DIR": str(tmp_path / "c")}
+    for data, want in ((b"first", b"copied 1 file"), (b"second", b"skipped 1")):
+        src.write_bytes(data)
+        p, mods = _importtime(["cp", "-n", src, store.url("k.txt")], env)
+        assert p.returncode == 0 and want in p.stderr, p.stderr[-2000:]
+        assert not {m.split(".")[0] for m in mods} & {"s3fs", "botocore", "aiobotocore", "fsspec"}
+    assert store.get("k.txt") == b"first"
+
+
 def test_s3_prefix_download_imports_no_http_client_or_logging(s3_server, tmp_path):
     """A listing and a large ranged download, and still none of the stdlib modules that
     cost start-up without being needed: http.client (and the email package it loads),

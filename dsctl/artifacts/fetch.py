@@ -26,6 +26,7 @@ from ..engine.run import Engine, TransferOptions
 from ..errors import DsctlError, IntegrityError, UsageError
 from ..ops.transfer import outcome
 from ..storage import Endpoint, resolve
+from ..storage.listing import exists
 from ..storage.translate import translating
 from .history import History
 from .root import project_endpoint
@@ -89,8 +90,7 @@ def _from_blob(item: Item, view, project_ep: Endpoint) -> Item:
 
 def _exists(ep: Endpoint) -> bool:
     try:
-        with translating(ep.url()):
-            return os.path.lexists(ep.path) if ep.is_local else ep.fs.exists(ep.path)
+        return exists(ep)
     except DsctlError:
         return False
 

@@ -11,7 +11,7 @@ from ..engine.plan import Item, Planner, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..errors import DsctlError, PartialFailure, UsageError
 from ..storage import Endpoint, resolve
-from ..storage.translate import translating
+from ..storage.listing import exists
 
 
 @dataclass
@@ -35,8 +35,7 @@ class DestIndex:
 
     def __call__(self, item: Item) -> bool:
         if not self.dst_is_dir or item.dst.is_stdio:
-            with translating(item.dst.url()):
-                return not item.dst.is_stdio and item.dst.fs.exists(item.dst.path)
+            return not item.dst.is_stdio and exists(item.dst)
         with self._lock:
             if self._names is None:
                 try:

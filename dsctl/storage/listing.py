@@ -14,6 +14,7 @@ import os
 import stat as _stat
 from typing import Iterator
 
+from ..errors import NotFound
 from .translate import translating
 
 PAGE = 1000
@@ -55,6 +56,23 @@ def lists_directly(ep) -> bool:
     # a bucket root exists even when empty: there the probe (which raises for a missing
     # bucket) still decides
     return bool(key) and st.usable(ep.path.rstrip("/") + "/x")
+
+
+def exists(ep) -> bool:
+    """Whether a file or a directory is at `ep` (fsspec's exists), through the fast
+    backend's HEAD and listing where it names the path exactly."""
+    if ep.is_local:
+        return os.path.lexists(ep.path)
+    store = getattr(ep, "store", None)
+    if store is not None:
+        try:
+            with translating(ep.url()):
+                if store.info(ep.path) is not None:
+                    return True
+        except NotFound:
+            return False
+    with translating(ep.url()):
+        return ep.fs.exists(ep.path)
 
 
 def list_dir(ep) -> list[dict]:
