@@ -21,6 +21,7 @@ _MAGIC = re.compile(r"[*?\[]")
 
 
 def glob(ep) -> dict[str, dict]:
+    """{path: info} of what `ep.path` (a pattern) matches, sorted; {} for no match."""
     store = getattr(ep, "store", None)
     path = ep.path
     m = _MAGIC.search(path)
