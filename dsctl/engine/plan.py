@@ -40,13 +40,19 @@ def _is_dir_info(info: dict) -> bool:
     return info.get("type") == "directory"
 
 
+def _url_ends_in_slash(ep: Endpoint) -> bool:
+    """Whether the URL `ep` was resolved from ends in '/' and names ep.path itself: an
+    endpoint made with .at() for an entry below keeps its parent's Location."""
+    return ep.loc.trailing_slash and ep.path.rstrip("/") == ep.loc.raw.rstrip("/")
+
+
 def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
     """Metadata of an endpoint; NotFound if absent. Knows http's quirks."""
     with translating(ep.url()):
         if ep.backend.scheme == "http":
             # A web server answers a directory URL with an HTML index as if it
             # were a file: treat it as a directory when asked to recurse.
-            if ep.loc.trailing_slash or (want_dir and ep.fs.isdir(ep.path)):
+            if _url_ends_in_slash(ep) or (want_dir and ep.fs.isdir(ep.path)):
                 return {"name": ep.path, "type": "directory", "size": 0}
         if ep.is_local:
             return local_info(ep.path)
@@ -62,7 +68,7 @@ def empty_means_absent(ep: Endpoint) -> bool:
     """Whether a recursive listing of `ep` that names nothing means it is not there:
     an S3 `prefix/` (listed without a probe, see lists_directly) and an http URL ending
     in '/', which info() takes for a directory unseen (a 404 page has no links)."""
-    return lists_directly(ep) or (ep.loc.trailing_slash and ep.backend.scheme == "http")
+    return lists_directly(ep) or (ep.backend.scheme == "http" and _url_ends_in_slash(ep))
 
 
 def is_dir(ep: Endpoint) -> bool:

@@ -21,13 +21,20 @@ def iter_chunks(ep, size: int | None, chunk: int, cancel: threading.Event) -> It
     """Yield the bytes of `ep` in chunks; a known size is checked at the end."""
     got = 0
     with translating(ep.url()):
-        for data in _raw_chunks(ep, size, chunk):
-            if cancel.is_set():
-                raise Cancelled()
-            got += len(data)
-            yield data
+        chunks = _raw_chunks(ep, size, chunk)
+        try:
+            for data in chunks:
+                if cancel.is_set():
+                    raise Cancelled()
+                got += len(data)
+                if size is not None and got > size:   # stop now, not after reading all of it
+                    break
+                yield data
+        finally:
+            chunks.close()   # the open file or response, at once
     if size is not None and got != size:
-        raise IntegrityError(f"size mismatch: expected {size} bytes, read {got}", ep.url())
+        read = f"at least {got}" if got > size else str(got)
+        raise IntegrityError(f"size mismatch: expected {size} bytes, read {read}", ep.url())
 
 
 def _raw_chunks(ep, size: int | None, chunk: int) -> Iterator[bytes]:
@@ -57,7 +64,10 @@ def _raw_chunks(ep, size: int | None, chunk: int) -> Iterator[bytes]:
         for start in range(0, size, chunk):
             yield fs.cat_file(ep.path, start=start, end=min(size, start + chunk))
         return
-    with fs.open(ep.path, "rb", block_size=chunk, cache_type="none") as f:
+    # A web server's file is read as one streamed GET (block_size=0): fsspec's
+    # random-access file would need Range support, which e.g. `python -m http.server` lacks.
+    opts = {"block_size": 0} if ep.backend.scheme == "http" else {"block_size": chunk, "cache_type": "none"}
+    with fs.open(ep.path, "rb", **opts) as f:
         while data := f.read(chunk):
             yield data
 

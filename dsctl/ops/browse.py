@@ -33,7 +33,8 @@ class Entry:
 
 def modified_of(meta: dict) -> str | None:
     """Normalise the modification time fields of the various backends."""
-    for key in ("LastModified", "last_modified", "updated", "mtime", "modified", "created", "timeCreated"):
+    for key in ("LastModified", "last_modified", "updated", "mtime", "modified", "created", "timeCreated",
+                "Last-Modified"):
         v = meta.get(key)
         if v is None:
             continue
@@ -42,8 +43,12 @@ def modified_of(meta: dict) -> str | None:
         elif isinstance(v, str):
             try:  # GCS and others give ISO 8601 text; normalise it like the rest
                 v = _dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-            except ValueError:
-                return v
+            except ValueError:   # a web server's header: an HTTP date
+                from ..storage.rest import http_date
+
+                v = http_date(v) or v
+                if isinstance(v, str):
+                    return v
         if isinstance(v, _dt.datetime):
             if v.tzinfo is None:
                 v = v.replace(tzinfo=_dt.timezone.utc)

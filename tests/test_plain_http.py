@@ -1,0 +1,63 @@
+"""A web server without Range support (Python's `http.server`, the one people start with
+`python -m http.server`), on 127.0.0.1: dsctl reads its files as one streamed GET,
+takes sizes and times from HEAD where the index has none, and syncs from it."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+
+import pytest
+
+from .cli import run
+
+BIG = 9 * 1024 * 1024 + 11   # more than one 8 MiB part
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    (root / "big.bin").write_bytes(os.urandom(BIG))
+    (root / "small.txt").write_bytes(b"hello\n")
+    (root / "sub").mkdir()
+    (root / "sub" / "deep.txt").write_bytes(b"deep")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def test_a_file_from_a_server_without_ranges_downloads_whole(site, tmp_path):
+    root, url = site
+    r = run("cp", f"{url}/big.bin", tmp_path / "big.bin")
+    assert r.code == 0, r
+    assert (tmp_path / "big.bin").read_bytes() == (root / "big.bin").read_bytes()
+    r = run("cat", f"{url}/big.bin")
+    assert r.code == 0 and r.out == (root / "big.bin").read_bytes(), r.err
+
+
+def test_ls_l_shows_sizes_the_index_lacks(site):
+    _, url = site
+    r = run("ls", "-l", f"{url}/")
+    assert r.code == 0, r
+    rows = {line.split()[-1]: line.split()[0] for line in r.lines}
+    assert rows == {"big.bin": str(BIG), "small.txt": "6", "sub/": "-"}, r.lines
+
+
+def test_sync_from_a_server_without_ranges(site, tmp_path):
+    root, url = site
+    r = run("sync", f"{url}/", tmp_path / "mirror/")
+    assert r.code == 0, r
+    got = {str(p.relative_to(tmp_path / "mirror")): p.read_bytes()
+           for p in (tmp_path / "mirror").rglob("*") if p.is_file()}
+    assert got == {"big.bin": (root / "big.bin").read_bytes(), "small.txt": b"hello\n",
+                   os.path.join("sub", "deep.txt"): b"deep"}
+    r = run("sync", f"{url}/", tmp_path / "mirror/")   # the copies are newer: nothing to do
+    assert r.code == 0 and "copied 0 files" in r.err, r
