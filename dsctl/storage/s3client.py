@@ -74,12 +74,13 @@ class S3Client(RestClient):
         return self._signing[1]
 
     def signed_headers(self, method: str, host: str, path: str, query: dict[str, str],
-                       payload: str = EMPTY_SHA256) -> dict[str, str]:
-        """SigV4 headers; `payload` is the body's SHA-256 (hex) or UNSIGNED-PAYLOAD."""
+                       payload: str = EMPTY_SHA256, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """SigV4 headers; `payload` is the body's SHA-256 (hex) or UNSIGNED-PAYLOAD;
+        `extra` headers (lower-case x-amz-* names) are sent and signed too."""
         now = _dt.datetime.now(_dt.timezone.utc)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         hostport = host if self.port is None else f"{host}:{self.port}"
-        headers = {"host": hostport, "x-amz-date": amz_date, "x-amz-content-sha256": payload}
+        headers = {"host": hostport, "x-amz-date": amz_date, "x-amz-content-sha256": payload, **(extra or {})}
         if self.t.token:
             headers["x-amz-security-token"] = self.t.token
         if self.t.key and self.t.secret:
@@ -102,7 +103,8 @@ class S3Client(RestClient):
             return f"{bucket}.{self.host}", f"{self.base}/{key}"
         return self.host, f"{self.base}/{bucket}" + (f"/{key}" if key else "")
 
-    def _call(self, method: str, bucket: str, key: str, query: dict[str, str], body=None):
+    def _call(self, method: str, bucket: str, key: str, query: dict[str, str], body=None,
+              extra: dict[str, str] | None = None):
         """One request, retried on connection errors and busy/failing answers; the
         final answer (body read), whatever its status. Only idempotent requests here."""
         host, path = self.address(bucket, key)
@@ -117,7 +119,7 @@ class S3Client(RestClient):
             payload = "UNSIGNED-PAYLOAD" if self.scheme == "https" else body_sha256_hex(body)
 
         def headers() -> dict[str, str]:
-            h = self.signed_headers(method, host, path, query, payload)
+            h = self.signed_headers(method, host, path, query, payload, extra)
             if body is not None:
                 h["content-length"] = str(len(body))
             return h
@@ -150,6 +152,15 @@ class S3Client(RestClient):
             raise ValueError(f"{len(body)} bytes: more than one small PUT should carry")
         r = self._call("PUT", bucket, key, {}, body)
         if r.status != 200:
+            raise StoreError.of(r.status, r.reason, r.body)
+
+    def copy(self, src_bucket: str, src_key: str, bucket: str, key: str) -> None:
+        """Server-side CopyObject (objects up to 5 GiB), within a bucket or across two
+        on this endpoint. A 200 whose body is an <Error> (S3 may answer so once it has
+        started copying) is an error too."""
+        source = "/" + quote(f"{src_bucket}/{src_key}", safe="/-_.~")
+        r = self._call("PUT", bucket, key, {}, b"", {"x-amz-copy-source": source})
+        if r.status != 200 or b"<Error>" in r.body[:1024]:
             raise StoreError.of(r.status, r.reason, r.body)
 
     def head(self, bucket: str, key: str) -> dict:
