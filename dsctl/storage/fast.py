@@ -23,7 +23,7 @@ Left to fsspec (s3fs / adlfs), always correct, slower to start:
     command credentials, `abfs://container@account...` URLs.
   * GCS and every other protocol.
   * Per object: keys obstore cannot name exactly (a trailing '/', '//' or '.'/'..'
-    segments), S3 copies over 5 GiB (multipart copy) and copies across buckets.
+    segments) and S3 copies over 5 GiB (multipart copy).
 Listings and HEADs use dsctl's own clients, storage.s3client and storage.azclient
 (exact names, streamed page by page, Azure folder markers from blob metadata).
 `DSCTL_FAST=0` turns the fast path off entirely.
