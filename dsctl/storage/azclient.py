@@ -62,16 +62,13 @@ class AzureClient(RestClient):
                    + resource)
         sig = base64.b64encode(hmac_sha256(self._key, to_sign.encode())).decode()
         h["authorization"] = f"SharedKey {self.t.account}:{sig}"
-        h["host"] = self.host if self.port is None else f"{self.host}:{self.port}"
+        h["host"] = self.host_header(self.host)
         return h
 
     def _request(self, method: str, container: str, blob: str, query: dict[str, str]):
         path = quote(f"{self.base}/{container}" + (f"/{blob}" if blob else ""), safe=_SAFE_PATH)
-        target = path
-        if query:
-            target += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
-                                                   safe="-_.~")
-        return self.call(method, self.host, target, lambda: self._headers(method, path, query))
+        return self.call(method, self.host, self.with_query(path, query),
+                         lambda: self._headers(method, path, query))
 
     def head(self, container: str, blob: str) -> dict:
         """A blob's properties (Get Blob Properties) in obstore's ObjectMeta keys plus

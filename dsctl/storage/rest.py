@@ -71,6 +71,18 @@ class RestClient:
         self.timeout, self.attempts, self.cafile = timeout, attempts, cafile
         self._local = threading.local()
 
+    def host_header(self, host: str) -> str:
+        """`host[:port]`, as the Host header (and a signature over it) names it."""
+        return host if self.port is None else f"{host}:{self.port}"
+
+    @staticmethod
+    def with_query(target: str, query: dict[str, str]) -> str:
+        """An already quoted path with its query string (names sorted), for the request line."""
+        if not query:
+            return target
+        return target + "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
+                                                     safe="-_.~")
+
     def connection(self, host: str) -> Connection:
         """This thread's keep-alive connection to host."""
         conns = getattr(self._local, "conns", None)

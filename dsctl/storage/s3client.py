@@ -79,8 +79,7 @@ class S3Client(RestClient):
         `extra` headers (lower-case x-amz-* names) are sent and signed too."""
         now = _dt.datetime.now(_dt.timezone.utc)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-        hostport = host if self.port is None else f"{host}:{self.port}"
-        headers = {"host": hostport, "x-amz-date": amz_date, "x-amz-content-sha256": payload, **(extra or {})}
+        headers = {"host": self.host_header(host), "x-amz-date": amz_date, "x-amz-content-sha256": payload, **(extra or {})}
         if self.t.token:
             headers["x-amz-security-token"] = self.t.token
         if self.t.key and self.t.secret:
@@ -108,10 +107,7 @@ class S3Client(RestClient):
         """One request, retried on connection errors and busy/failing answers; the
         final answer (body read), whatever its status. Only idempotent requests here."""
         host, path = self.address(bucket, key)
-        target = quote(path, safe="/-_.~")
-        if query:
-            target += "?" + urllib.parse.urlencode(sorted(query.items()), quote_via=urllib.parse.quote,
-                                                   safe="-_.~")
+        target = self.with_query(quote(path, safe="/-_.~"), query)
         payload = EMPTY_SHA256
         if body is not None:
             # The body is signed on plain http (where nothing else protects it), as the
