@@ -104,15 +104,6 @@ class Metadata:
             return {"name": path, "type": "directory", "size": 0}
         raise FileNotFoundError(path)
 
-    def exists(self, path: str) -> bool | None:
-        if not self.usable(path):
-            return None
-        try:
-            self.head(path)
-            return True
-        except FileNotFoundError:
-            return False
-
     def _any_below(self, bucket: str, prefix: str) -> bool:
         return (self.s3 if self.scheme == "s3" else self.az).any_below(bucket, prefix)
 
