@@ -21,6 +21,7 @@ import errno
 import os
 import tempfile
 
+from ..engine.copy import fast
 from ..errors import DsctlError, NotFound
 from ..storage.listing import list_dir
 from ..storage.translate import translating
@@ -32,21 +33,15 @@ def create_only_supported(ep) -> bool:
     return ep.backend.scheme in ATOMIC_CREATE
 
 
-def _fast(ep):
-    """The endpoint's fast backend (dsctl's S3/Azure clients, obstore) if it names
-    this path exactly, else None: fsspec (s3fs, adlfs) is then never imported."""
-    st = getattr(ep, "store", None)
-    return st if st is not None and st.usable(ep.path) else None
-
-
 def read_bytes(ep) -> bytes:
     """The whole object; NotFound if absent."""
     with translating(ep.url()):
         if ep.is_local:
             with open(ep.path, "rb") as f:
                 return f.read()
-        st = _fast(ep)
-        return bytes(st.get(ep.path)) if st is not None else ep.fs.cat_file(ep.path)
+        # the fast backend (dsctl's S3/Azure clients, obstore) where it names the path:
+        # fsspec (s3fs, adlfs) is then never imported
+        return bytes(ep.store.get(ep.path)) if fast(ep) else ep.fs.cat_file(ep.path)
 
 
 def list_names(ep) -> list[str]:
@@ -85,9 +80,8 @@ def put(ep, data: bytes) -> None:
                     os.unlink(tmp)
                 raise
             return
-        st = _fast(ep)
-        if st is not None:
-            st.put(ep.path, data)
+        if fast(ep):
+            ep.store.put(ep.path, data)
         else:
             ep.fs.pipe_file(ep.path, data)
 
@@ -97,9 +91,8 @@ def put_new(ep, data: bytes) -> bool:
     with translating(ep.url()):
         if ep.is_local:
             return _local_create(ep.path, data)
-        st = _fast(ep)
-        if st is not None:
-            return st.put_new(ep.path, data)
+        if fast(ep):
+            return ep.store.put_new(ep.path, data)
         if create_only_supported(ep):
             try:
                 ep.fs.pipe_file(ep.path, data, mode="create")
