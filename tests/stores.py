@@ -125,6 +125,14 @@ def make_store(name: str, request, tmp_path: Path) -> Store:
     raise ValueError(name)
 
 
+def store_in_env(name: str, request, tmp_path: Path, monkeypatch) -> Store:
+    """make_store, with the store's environment (its server's credentials) set for dsctl."""
+    store = make_store(name, request, tmp_path)
+    for k, v in store.env.items():
+        monkeypatch.setenv(k, v)
+    return store
+
+
 def _ensure_bucket(fs, bucket: str) -> None:
     """Create the test bucket once; a bucket that already exists is fine."""
     try:

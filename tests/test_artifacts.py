@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from .cli import run, run_proc
-from .stores import Store, make_store
+from .stores import Store, make_store, store_in_env
 
 PINNED = re.compile(r"^store://(\w+)/(\w[\w.-]*)/(\w[\w.-]*)#(\d+)@([0-9a-f]{64})$")
 
@@ -45,9 +45,7 @@ def _root(kind: str, request, tmp_path, monkeypatch) -> Root:
     if kind == "local":  # the embedded default: no root configured anywhere
         base = tmp_path / "xdg" / "dsctl" / "artifacts"
         return Root("local", str(base), Store("local", str(base), None, str(base)), "")
-    s = make_store(kind, request, tmp_path)
-    for k, v in s.env.items():
-        monkeypatch.setenv(k, v)
+    s = store_in_env(kind, request, tmp_path, monkeypatch)
     monkeypatch.setenv("DSCTL_ARTIFACT_ROOT", s.url("arts"))
     return Root(kind, s.url("arts"), s, "arts/")
 

@@ -15,16 +15,13 @@ import uuid
 import pytest
 
 from .cli import run
-from .stores import make_store
+from .stores import store_in_env
 from .test_perf_guards import SDKS, _importtime
 
 
 @pytest.fixture
 def az(request, tmp_path, monkeypatch):
-    store = make_store("az", request, tmp_path)
-    for k, v in store.env.items():
-        monkeypatch.setenv(k, v)
-    return store
+    return store_in_env("az", request, tmp_path, monkeypatch)
 
 
 @pytest.fixture

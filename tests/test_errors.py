@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from .cli import run, run_proc
-from .stores import make_store
+from .stores import store_in_env
 
 
 def _s3_env(srv, key=None, secret=None):
@@ -26,18 +26,12 @@ def _one_line_error(r):
 
 @pytest.fixture
 def s3(request, tmp_path, monkeypatch):
-    store = make_store("s3", request, tmp_path)
-    for k, v in store.env.items():
-        monkeypatch.setenv(k, v)
-    return store
+    return store_in_env("s3", request, tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def az(request, tmp_path, monkeypatch):
-    store = make_store("az", request, tmp_path)
-    for k, v in store.env.items():
-        monkeypatch.setenv(k, v)
-    return store
+    return store_in_env("az", request, tmp_path, monkeypatch)
 
 
 def test_wrong_s3_secret_is_access_denied(s3, s3_server, tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .cli import run
-from .stores import make_store
+from .stores import store_in_env
 from .test_perf_guards import SDKS, _importtime
 
 TREE = {"g/a.txt": b"a", "g/b.txt": b"bb", "g/c.csv": b"ccc", "g/sub/d.txt": b"d",
@@ -28,9 +28,7 @@ EXPECTED = {   # what s3fs's glob matches (checked below on S3); `ls` marks dire
 
 @pytest.fixture(params=["s3", "az"])
 def tree(request, tmp_path, monkeypatch):
-    store = make_store(request.param, request, tmp_path)
-    for k, v in store.env.items():
-        monkeypatch.setenv(k, v)
+    store = store_in_env(request.param, request, tmp_path, monkeypatch)
     store.put_many(TREE)
     return store
 
