@@ -1,6 +1,7 @@
-"""Azure Blob listings and metadata through dsctl's own client (storage.azclient), on Azurite.
+"""Azure Blob listings, metadata and server-side copies through dsctl's own client
+(storage.azclient), on Azurite.
 
-What a user notices: `ls`, `ls -r`, `stat`, `rm -r` and a copy within a container
+What a user notices: `ls`, `ls -r`, `stat`, `rm -r` and copies between containers
 answer without loading the Azure SDK (adlfs's import alone took ~0.4 s), folder
 markers (`hdi_isfolder`, as ADLS tools write them) are directories - never files,
 and gone after `rm -r` - a blob name is listed exactly as stored, and one a local
@@ -10,7 +11,9 @@ path cannot hold is refused by itself, not by failing the whole listing.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -121,3 +124,83 @@ def test_copy_within_a_container_and_rm_r_load_no_azure_sdk(az, tmp_path):
     assert az.keys() == {k.replace("src/", "dst/", 1) for k in files}
     loaded = {m.split(".")[0] for m in mods | mods2}
     assert not loaded & (set(SDKS) - {"obstore"}), sorted(loaded & set(SDKS))
+
+
+def test_copy_between_containers_is_server_side_and_keeps_properties(container, azure_server,
+                                                                     tmp_path):
+    """Copy Blob across two containers of one account: bytes, content type and
+    metadata arrive (names with spaces, `+`, `%` and non-ASCII included), and neither
+    the Azure SDK nor obstore is loaded - no byte passes through dsctl."""
+    from azure.storage.blob import BlobServiceClient, ContentSettings
+
+    names = {"src/a.txt": b"alpha", "src/sub/b c+d%e \u00e9.bin": bytes(range(256)) * 64}
+    for name, data in names.items():
+        container.upload_blob(name, data, metadata={"owner": "ci"},
+                              content_settings=ContentSettings(content_type="application/x-test"))
+    other = BlobServiceClient.from_connection_string(
+        azure_server.connection_string).get_container_client("to" + uuid.uuid4().hex[:12])
+    other.create_container()
+    env = {"AZURE_STORAGE_CONNECTION_STRING": azure_server.connection_string,
+           "DSCTL_CONFIG_DIR": str(tmp_path / "c")}
+    p, mods = _importtime(["cp", "-r", f"az://{container.container_name}/src/",
+                           f"az://{other.container_name}/dst/"], env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert b"copied 2 files" in p.stderr, p.stderr
+    for name, data in names.items():
+        b = other.get_blob_client(name.replace("src/", "dst/", 1))
+        assert b.download_blob().readall() == data
+        props = b.get_blob_properties()
+        assert props.content_settings.content_type == "application/x-test"
+        assert props.metadata == {"owner": "ci"}
+    assert not {m.split(".")[0] for m in mods} & set(SDKS), sorted(mods)
+
+
+class _SlowCopy(BaseHTTPRequestHandler):
+    """Answers Copy Blob as the service does for a copy it finishes later: 202 with
+    `x-ms-copy-status: pending`, then HEADs report pending until `heads` is used up,
+    then the final `status`."""
+    heads = 2
+    status = "success"
+    seen: list = []
+
+    def _answer(self, code: int, copy_status: str) -> None:
+        self.seen.append((self.command, self.path, self.headers.get("x-ms-copy-source")))
+        self.send_response(code)
+        self.send_header("x-ms-copy-status", copy_status)
+        self.send_header("x-ms-copy-status-description", "source changed" if copy_status == "failed" else "")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def do_PUT(self):
+        self._answer(202, "pending")
+
+    def do_HEAD(self):
+        cls = type(self)
+        cls.heads -= 1
+        self._answer(200, "pending" if cls.heads >= 0 else cls.status)
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.mark.parametrize("final", ["success", "failed"])
+def test_a_pending_copy_is_awaited_and_a_failed_one_is_an_error(final):
+    from dsctl.storage.azclient import AzureClient, AzureTarget
+    from dsctl.storage.rest import StoreError
+
+    handler = type("H", (_SlowCopy,), {"heads": 2, "status": final, "seen": []})
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        c = AzureClient(AzureTarget(f"http://127.0.0.1:{srv.server_port}/acct", "acct", "a2V5"))
+        waits: list[float] = []
+        if final == "success":
+            c.copy("c1", "a b.txt", "c2", "x/y.txt", sleep=waits.append)
+        else:
+            with pytest.raises(StoreError, match="copy failed: .*source changed"):
+                c.copy("c1", "a b.txt", "c2", "x/y.txt", sleep=waits.append)
+    finally:
+        srv.shutdown()
+    source = f"http://127.0.0.1:{srv.server_port}/acct/c1/a%20b.txt"
+    assert handler.seen == [("PUT", "/acct/c2/x/y.txt", source)] + [("HEAD", "/acct/c2/x/y.txt", None)] * 3
+    assert waits == [0.1, 0.2, 0.4]   # polled with a growing pause, not in a busy loop

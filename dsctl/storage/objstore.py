@@ -250,23 +250,19 @@ class FastBackend(Metadata):
         return FastWriter(self, path, part_size, concurrency)
 
     def can_copy(self, src: str, dst: str, size: int | None) -> bool:
-        """Server-side copy this backend does itself: S3 CopyObject (up to 5 GiB, within
-        a bucket or across buckets of this endpoint), Azure Copy Blob in one container
-        (started, not awaited, as adlfs does it too)."""
+        """Server-side copy this backend does itself, on dsctl's own clients: S3
+        CopyObject (up to 5 GiB, within a bucket or across buckets of this endpoint),
+        Azure Copy Blob (any two containers of this account, awaited)."""
         if size is None or not (self.usable(src) and self.usable(dst)):
             return False
-        if self.scheme == "s3":
-            return size <= MAX_COPY_OBJECT
-        return self.split(src)[0] == self.split(dst)[0]
+        return self.scheme != "s3" or size <= MAX_COPY_OBJECT
 
     def copy(self, src: str, dst: str) -> None:
         (sb, skey), (db, dkey) = self.split(src), self.split(dst)
-        if self.scheme == "s3":   # dsctl's S3 client: one signed PUT, no obstore import
+        if self.scheme == "s3":   # one signed PUT each, no obstore import
             self.s3.copy(sb, skey, db, dkey)
-            return
-        import obstore
-
-        obstore.copy(self.store(sb), skey, dkey, overwrite=True)
+        else:
+            self.az.copy(sb, skey, db, dkey)
 
 
 class FastWriter:
