@@ -78,6 +78,33 @@ def test_directory_semantics_trailing_slash(wstore):
     assert wstore.get("into/src/s/b.txt") == b"B"
 
 
+def test_a_copy_or_sync_into_itself_is_refused_and_changes_nothing(wstore):
+    """A directory copied below itself would list its own copies as they appear and copy
+    them again (an S3 or Azure listing streams: it did not end); a sync of overlapping
+    directories with --delete would delete source files as "extra". Both are usage
+    errors (exit 2) before any byte moves, as with cp and rclone."""
+    seed = {"d/a.txt": b"A", "d/s/b.txt": b"B", "d/z.txt": b"Z"}
+    wstore.put_many(seed)
+    for args in (["cp", "-r", wstore.url("d/"), wstore.url("d/backup/")],
+                 ["cp", "-r", wstore.url("d"), wstore.url("d/")],
+                 ["cp", "-r", wstore.url("d/*"), wstore.url("d/s/")],     # a glob's directory
+                 ["cp", "-r", wstore.url("d/a.txt"), wstore.url("d/"), wstore.url("d/s/")],
+                 ["sync", wstore.url("d/"), wstore.url("d/s/")],
+                 ["sync", "--delete", wstore.url("d/s/"), wstore.url("d/")]):
+        r = run(*args)
+        assert r.code == 2, (args, r)
+        assert "into itself" in r.err or "overlapping" in r.err, (args, r)
+        assert "Traceback" not in r.err
+        assert wstore.keys() == set(seed), args
+    r = run("cp", wstore.url("d/a.txt"), wstore.url("d/"))   # onto itself
+    assert r.code == 2 and "same file" in r.err, r
+    assert {k: wstore.get(k) for k in seed} == seed
+    # a sibling whose name starts like the source is not inside it
+    r = run("cp", "-r", wstore.url("d/"), wstore.url("d2/"))
+    assert r.code == 0, r
+    assert wstore.get("d2/s/b.txt") == b"B"
+
+
 def test_directory_without_recursive_is_usage_error(store, tmp_path):
     store.put("d/x.txt", b"x")
     r = run("cp", store.url("d/"), tmp_path / "out/")

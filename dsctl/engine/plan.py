@@ -123,11 +123,17 @@ def _glob_root(pattern: str) -> str:
     return "/".join(literal)
 
 
+def _rel(path: str, root: str) -> str:
+    """A glob match's path relative to the pattern's literal prefix."""
+    return posixpath.relpath(path, root) if root else path
+
+
 class Planner:
     def __init__(self, sources: list[Endpoint], dst: Endpoint, *, recursive: bool = False,
                  filters: PathFilter | None = None, dst_is_dir: bool | None = None):
         self.sources, self.dst, self.recursive = sources, dst, recursive
         self.filters = filters or PathFilter()
+        self._same: dict[int, bool] = {}
         multi = len(sources) > 1 or any(s.loc.has_glob for s in sources)
         if dst_is_dir is None:
             dst_is_dir = multi or dst.loc.trailing_slash or (not dst.is_stdio and is_dir(dst))
@@ -136,8 +142,23 @@ class Planner:
             raise UsageError("stdout ('-') can take only one file")
 
     def __iter__(self) -> Iterator[Item]:
+        # Refuse a copy into itself before the first item goes out where that is
+        # known without a request: a `dir/` source, every directory a glob matched.
+        # (A source without the slash is checked once info() says it is a directory.)
+        globbed: dict[int, dict] = {}
         for src in self.sources:
-            yield from self._expand(src)
+            if src.is_stdio or not self.recursive:
+                continue
+            if src.loc.has_glob:
+                matches = globbed[id(src)] = glob(src)
+                root = _glob_root(src.path)
+                for path, meta in matches.items():
+                    if _is_dir_info(meta):
+                        self._refuse_into_itself(src.at(path), _rel(path, root))
+            elif src.loc.trailing_slash:
+                self._refuse_into_itself(src, "")
+        for src in self.sources:
+            yield from self._expand(src, globbed.get(id(src)))
 
     def _item(self, src: Endpoint, path: str, rel: str, size: int | None) -> Item:
         dst = self.dst.child(rel) if rel else self.dst
@@ -145,16 +166,33 @@ class Planner:
         err = None
         if self.dst.is_local and rel and (why := unsafe_reason(rel)):
             err = UsageError(f"refusing to write key that {why}", s.url())
+        elif self._same_store(src) and s.contains(dst):
+            err = UsageError("source and destination are the same file", s.url())
         return Item(s, dst, size, rel, err)
 
-    def _expand(self, src: Endpoint) -> Iterator[Item]:
+    def _same_store(self, src: Endpoint) -> bool:
+        same = self._same.get(id(src))
+        if same is None:
+            same = self._same[id(src)] = src.same_store(self.dst)
+        return same
+
+    def _refuse_into_itself(self, src: Endpoint, prefix: str) -> None:
+        """A directory copied to a place inside itself would list its own copies as it
+        goes (a listing streams), copying them again without end: refuse, as cp and
+        rclone do."""
+        into = self.dst.child(prefix) if prefix else self.dst
+        if self._same_store(src) and src.contains(into):
+            raise UsageError(f"cannot copy a directory into itself: {into.url()} is inside the source",
+                             src.url())
+
+    def _expand(self, src: Endpoint, matches: dict | None = None) -> Iterator[Item]:
         if src.is_stdio:
             if self.dst_is_dir:
                 raise UsageError("copying from stdin needs a destination file name, not a directory")
             yield Item(src, self.dst, None, "")
             return
         if src.loc.has_glob:
-            yield from self._expand_glob(src)
+            yield from self._expand_glob(src, glob(src) if matches is None else matches)
             return
         if self.recursive and lists_directly(src):
             # `prefix/` with -r names a directory: list it at once. Probing it first
@@ -174,20 +212,20 @@ class Planner:
                 yield self._item(src, src.path, rel, meta.get("size"))
 
     def _expand_dir(self, src: Endpoint, prefix: str, must_exist: bool = False) -> Iterator[Item]:
+        self._refuse_into_itself(src, prefix)
         for rel, meta in walk_files(src, must_exist):
             if self.filters and not self.filters.keep(rel):
                 continue
             yield self._item(src, join(src.path, rel) if src.backend.scheme != "http" else meta["name"],
                              join(prefix, rel), meta.get("size"))
 
-    def _expand_glob(self, src: Endpoint) -> Iterator[Item]:
-        matches = glob(src)
+    def _expand_glob(self, src: Endpoint, matches: dict) -> Iterator[Item]:
         if not matches:
             raise NotFound("no match for pattern", src.url())
         root = _glob_root(src.path)
         for path in sorted(matches):
             meta = matches[path]
-            rel = posixpath.relpath(path, root) if root else path
+            rel = _rel(path, root)
             if _is_dir_info(meta):
                 if not self.recursive:
                     continue  # like cp: directories matched by a glob need -r

@@ -76,6 +76,11 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     src, dst = resolve(src_url), resolve(dst_url, for_write=True)
     if src.is_stdio or dst.is_stdio:
         raise UsageError("sync works between directories, not stdin/stdout")
+    if src.contains(dst) or dst.contains(src):
+        # one inside the other: --delete would remove source files as "extra", and each
+        # run would copy the previous run's copies again (rclone refuses this too)
+        raise UsageError("cannot sync overlapping directories (one is inside the other)",
+                         f"{src.url()} -> {dst.url()}")
     if not (src.concurrent_safe and dst.concurrent_safe):
         opts.jobs, opts.max_parallel_parts = 1, 1
     src_files, dst_files = _tree(src, True), _tree(dst, False)

@@ -51,6 +51,28 @@ class Endpoint:
 
         return isinstance(self.fs, AsyncFileSystem)
 
+    def same_store(self, other: "Endpoint") -> bool:
+        """Whether both endpoints name places in one store: the local filesystem, one
+        fast backend (an endpoint with its credentials), or one fsspec filesystem."""
+        if self.is_stdio or other.is_stdio:
+            return False
+        if self.is_local or other.is_local:
+            return self.is_local and other.is_local
+        if self.store is not None or other.store is not None:
+            return self.store is other.store
+        return self.fs is not None and self.fs is other.fs
+
+    def contains(self, other: "Endpoint") -> bool:
+        """Whether `other` is this path or lies below it, in the same store (local
+        paths compared after resolving symlinks)."""
+        if not self.same_store(other):
+            return False
+        a, b = self.path, other.path
+        if self.is_local:
+            a, b = os.path.realpath(a), os.path.realpath(b)
+        a, b = a.rstrip("/"), b.rstrip("/")
+        return not a or a == b or b.startswith(a + "/")
+
     def url(self, path: str | None = None) -> str:
         """The user-facing URL of `path` (default: this endpoint's path)."""
         p = self.path if path is None else path
