@@ -160,13 +160,16 @@ class Planner:
         for src in self.sources:
             yield from self._expand(src, globbed.get(id(src)))
 
-    def _item(self, src: Endpoint, path: str, rel: str, size: int | None) -> Item:
+    def _item(self, src: Endpoint, path: str, rel: str, size: int | None,
+              single: bool = False) -> Item:
+        """`single`: a file named by the source or a glob, which may be its own
+        destination (a directory's files cannot: _refuse_into_itself saw to that)."""
         dst = self.dst.child(rel) if rel else self.dst
         s = src if path == src.path else src.at(path)
         err = None
         if self.dst.is_local and rel and (why := unsafe_reason(rel)):
             err = UsageError(f"refusing to write key that {why}", s.url())
-        elif self._same_store(src) and s.contains(dst):
+        elif single and self._same_store(src) and s.contains(dst):
             err = UsageError("source and destination are the same file", s.url())
         return Item(s, dst, size, rel, err)
 
@@ -209,7 +212,7 @@ class Planner:
         else:
             rel = basename(src.path) if self.dst_is_dir else ""
             if not self.filters or self.filters.keep(basename(src.path)):
-                yield self._item(src, src.path, rel, meta.get("size"))
+                yield self._item(src, src.path, rel, meta.get("size"), single=True)
 
     def _expand_dir(self, src: Endpoint, prefix: str, must_exist: bool = False) -> Iterator[Item]:
         self._refuse_into_itself(src, prefix)
@@ -234,6 +237,6 @@ class Planner:
                     if not self.filters or self.filters.keep(join(rel, r)):
                         yield self._item(src, join(path, r), join(rel, r), m.get("size"))
             elif not self.filters or self.filters.keep(rel):
-                yield self._item(src, path, rel, meta.get("size"))
+                yield self._item(src, path, rel, meta.get("size"), single=True)
 
 
