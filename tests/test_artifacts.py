@@ -487,3 +487,32 @@ def test_log_from_a_store_url_source(root, tmp_path):
     assert r.code == 0, r
     rec = json.loads(r.lines[-1])["record"]
     assert rec["dataset"]["rows"] == 2 and rec["origin"].endswith("incoming/t.csv")
+
+
+def test_a_root_inside_the_logged_directory_is_left_out(root, tmp_path):
+    """Logging a directory that holds the artifact root (a project logging `.` with its
+    root in it) stores the directory's own files only: before, the root's blobs and
+    version records were taken in, and every later log of the same directory found
+    them changed and stored a bigger version."""
+    data = {"data.txt": b"rows", "sub/x.txt": b"x"}
+    if root.name == "local":
+        src = os.path.dirname(root.url)   # .../dsctl, which holds the default root `artifacts`
+        for rel, b in data.items():
+            os.makedirs(os.path.dirname(os.path.join(src, rel)), exist_ok=True)
+            with open(os.path.join(src, rel), "wb") as f:
+                f.write(b)
+    else:
+        src = root.store.url()            # the prefix that holds `arts/`
+        root.store.put_many(data)
+    r = _log(src, "store://artifacts/p/k")
+    assert "(2 files," in r.err, r
+    r = _log(src, "store://artifacts/p/k")
+    assert "unchanged" in r.err and _uri(r).startswith("store://artifacts/p/k#1@"), r
+    r = run("artifact", "get", "store://artifacts/p/k", tmp_path / "out/")
+    assert r.code == 0, r
+    got = {str(p.relative_to(tmp_path / "out")).replace(os.sep, "/"): p.read_bytes()
+           for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert sorted(got.values()) == sorted(data.values()), got   # the two files, nothing of the root
+    assert all(any(k.endswith(rel) for k in got) for rel in data), got
+    r = run("artifact", "log", root.url, "store://artifacts/p/all")
+    assert r.code == 2 and "only the artifact root" in r.err, r

@@ -59,17 +59,22 @@ class Content:
         return sum(f.size for f in self.files)
 
 
-def scan(src_url: str, key: str) -> Content:
-    """Find and hash every file of the source (pass 1)."""
+def scan(src_url: str, key: str, root: Endpoint | None = None) -> Content:
+    """Find and hash every file of the source (pass 1). An artifact `root` inside a
+    source directory is left out of it: a log would otherwise take in the root's
+    blobs and records, and every later log of the directory more of them."""
     ep = resolve(src_url)
     if ep.is_stdio:
         raise UsageError("artifact log needs a file, directory or URL, not stdin")
     meta = info(ep, want_dir=True)
     name = basename(ep.path) or key
     if meta.get("type") == "directory":
-        files = [SourceFile(rel, _path(ep, rel, m), m.get("size")) for rel, m in walk_files(ep)]
+        skip = ep.below(root) if root is not None else None
+        files = [SourceFile(rel, _path(ep, rel, m), m.get("size")) for rel, m in walk_files(ep)
+                 if skip is None or not (skip == "" or rel == skip or rel.startswith(skip + "/"))]
         if not files:
-            raise UsageError("nothing to log: the directory is empty", ep.url())
+            why = "the directory is empty" if skip is None else "the directory holds only the artifact root"
+            raise UsageError(f"nothing to log: {why}", ep.url())
         content = Content(ep, True, name, files)
     else:
         content = Content(ep, False, name, [SourceFile("", ep.path, meta.get("size"))])

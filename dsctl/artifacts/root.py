@@ -42,6 +42,17 @@ def project_endpoint(project: str, *, for_write: bool = False):
     return resolve(project_url(project), for_write=for_write)
 
 
+def artifact_root(project_ep):
+    """What a logged directory must leave out: the whole root, or with `{{project}}` in
+    it (roots spread over places) this project's part."""
+    t = root_template()
+    if PROJECT_VAR.search(t):
+        return project_ep
+    from ..storage import resolve
+
+    return resolve(t)
+
+
 def projects() -> list[str]:
     """Every project present in the root (for `artifact list` without --project)."""
     from ..storage import resolve

@@ -28,7 +28,7 @@ from . import layout, records, storeio
 from .content import scan, upload
 from .history import History
 from .producer import producer
-from .root import project_endpoint
+from .root import artifact_root, project_endpoint
 from .uri import COLLECTIONS, collection_of, parse_uri
 
 CLAIM_ATTEMPTS = 64
@@ -79,7 +79,7 @@ def log(req: LogRequest, sink: ev.Sink = ev.null_sink) -> LogResult:
         warnings.append(f"{project_ep.backend.scheme}:// cannot write create-only; concurrent "
                         f"'artifact log's to this root could overwrite each other's versions")
     sources = [pin(s) for s in req.sources]
-    content = scan(req.src, target.key)
+    content = scan(req.src, target.key, artifact_root(project_ep))
     if req.src.lower().startswith("store://"):   # logging from a version: that is lineage too
         origin = pin(req.src)
         sources = [origin] + [s for s in sources if s != origin]

@@ -62,16 +62,25 @@ class Endpoint:
             return self.store is other.store
         return self.fs is not None and self.fs is other.fs
 
-    def contains(self, other: "Endpoint") -> bool:
-        """Whether `other` is this path or lies below it, in the same store (local
-        paths compared after resolving symlinks)."""
+    def below(self, other: "Endpoint") -> str | None:
+        """`other`'s path relative to this one ("" if the same) when it is this path or
+        lies below it in the same store, else None (local paths compared after
+        resolving symlinks)."""
         if not self.same_store(other):
-            return False
+            return None
         a, b = self.path, other.path
         if self.is_local:
             a, b = os.path.realpath(a), os.path.realpath(b)
         a, b = a.rstrip("/"), b.rstrip("/")
-        return not a or a == b or b.startswith(a + "/")
+        if a == b:
+            return ""
+        if not a or b.startswith(a + "/"):
+            return b[len(a):].lstrip("/")
+        return None
+
+    def contains(self, other: "Endpoint") -> bool:
+        """Whether `other` is this path or lies below it, in the same store."""
+        return self.below(other) is not None
 
     def url(self, path: str | None = None) -> str:
         """The user-facing URL of `path` (default: this endpoint's path)."""
