@@ -21,11 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..engine import events as ev
-from ..engine.plan import Item, info, walk_files
+from ..engine.plan import Item, info, refused, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import UsageError
 from ..storage import Endpoint, resolve
+from ..storage.listing import not_a_file
 from ..storage.urls import basename
 from . import layout, records, storeio
 
@@ -70,8 +71,13 @@ def scan(src_url: str, key: str, root: Endpoint | None = None) -> Content:
     name = basename(ep.path) or key
     if meta.get("type") == "directory":
         skip = ep.below(root) if root is not None else None
-        files = [SourceFile(rel, _path(ep, rel, m), m.get("size")) for rel, m in walk_files(ep)
-                 if skip is None or not (skip == "" or rel == skip or rel.startswith(skip + "/"))]
+        files = []
+        for rel, m in walk_files(ep, follow=True):
+            if skip is not None and (skip == "" or rel == skip or rel.startswith(skip + "/")):
+                continue
+            if problem := not_a_file(m):   # a version holds every file or is not stored
+                raise refused(problem, ep.child(rel).url())
+            files.append(SourceFile(rel, _path(ep, rel, m), m.get("size")))
         if not files:
             why = "the directory is empty" if skip is None else "the directory holds only the artifact root"
             raise UsageError(f"nothing to log: {why}", ep.url())

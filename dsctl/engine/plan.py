@@ -18,10 +18,10 @@ import re
 from urllib.parse import unquote
 from typing import Iterator, NamedTuple
 
-from ..errors import DsctlError, NotFound, UsageError
+from ..errors import DsctlError, NotFound, Unsupported, UsageError
 from ..storage import Endpoint
 from ..storage.globs import glob
-from ..storage.listing import iter_files, lists_directly, local_info
+from ..storage.listing import iter_files, lists_directly, local_info, not_a_file
 from ..storage.translate import translating
 from ..storage.urls import basename, join
 from .filters import PathFilter
@@ -78,12 +78,15 @@ def is_dir(ep: Endpoint) -> bool:
         return False
 
 
-def walk_files(ep: Endpoint, must_exist: bool = False) -> Iterator[tuple[str, dict]]:
+def walk_files(ep: Endpoint, must_exist: bool = False, follow: bool = False) -> Iterator[tuple[str, dict]]:
     """(relative path, info) of every file below a directory endpoint, in key order.
-    `must_exist`: NotFound if the listing names nothing at all (not even a marker)."""
+    `must_exist`: NotFound if the listing names nothing at all (not even a marker).
+    `follow`: walk into local symlinks to directories - for what a copy reads, never
+    for what it deletes or overwrites. Entries that are no files (listing.not_a_file)
+    are yielded too: the caller reports them."""
     root = ep.path.rstrip("/")
     listed = False
-    for path, meta in iter_files(ep):
+    for path, meta in iter_files(ep, follow):
         listed = True
         if _is_dir_info(meta) or path.endswith("/"):
             continue  # directory marker objects
@@ -97,6 +100,13 @@ def walk_files(ep: Endpoint, must_exist: bool = False) -> Iterator[tuple[str, di
             yield rel, meta
     if must_exist and not listed:
         raise NotFound("not found", ep.url())
+
+
+def refused(problem: str, url: str) -> DsctlError:
+    """The error for a walked entry that is no file to copy (listing.not_a_file)."""
+    if problem == "broken symbolic link":
+        return NotFound(problem, url)
+    return Unsupported(f"not copied: {problem}", url)
 
 
 def unsafe_reason(rel: str) -> str | None:
@@ -161,13 +171,16 @@ class Planner:
             yield from self._expand(src, globbed.get(id(src)))
 
     def _item(self, src: Endpoint, path: str, rel: str, size: int | None,
-              single: bool = False) -> Item:
+              single: bool = False, meta: dict | None = None) -> Item:
         """`single`: a file named by the source or a glob, which may be its own
-        destination (a directory's files cannot: _refuse_into_itself saw to that)."""
+        destination (a directory's files cannot: _refuse_into_itself saw to that).
+        `meta`: a walked entry's info, which may say it is no file to copy."""
         dst = self.dst.child(rel) if rel else self.dst
         s = src if path == src.path else src.at(path)
         err = None
-        if self.dst.is_local and rel and (why := unsafe_reason(rel)):
+        if meta is not None and (problem := not_a_file(meta)):
+            err = refused(problem, s.url())
+        elif self.dst.is_local and rel and (why := unsafe_reason(rel)):
             err = UsageError(f"refusing to write key that {why}", s.url())
         elif single and self._same_store(src) and s.contains(dst):
             err = UsageError("source and destination are the same file", s.url())
@@ -212,15 +225,18 @@ class Planner:
         else:
             rel = basename(src.path) if self.dst_is_dir else ""
             if not self.filters or self.filters.keep(basename(src.path)):
-                yield self._item(src, src.path, rel, meta.get("size"), single=True)
+                # a FIFO or device named as the source (`cp <(cmd) …`) is read as a
+                # stream: its st_size says nothing of what it will give
+                size = meta.get("size") if meta.get("type") != "other" else None
+                yield self._item(src, src.path, rel, size, single=True)
 
     def _expand_dir(self, src: Endpoint, prefix: str, must_exist: bool = False) -> Iterator[Item]:
         self._refuse_into_itself(src, prefix)
-        for rel, meta in walk_files(src, must_exist):
+        for rel, meta in walk_files(src, must_exist, follow=True):
             if self.filters and not self.filters.keep(rel):
                 continue
             yield self._item(src, join(src.path, rel) if src.backend.scheme != "http" else meta["name"],
-                             join(prefix, rel), meta.get("size"))
+                             join(prefix, rel), meta.get("size"), meta=meta)
 
     def _expand_glob(self, src: Endpoint, matches: dict) -> Iterator[Item]:
         if not matches:
@@ -233,9 +249,9 @@ class Planner:
                 if not self.recursive:
                     continue  # like cp: directories matched by a glob need -r
                 sub = src.at(path)
-                for r, m in walk_files(sub):
+                for r, m in walk_files(sub, follow=True):
                     if not self.filters or self.filters.keep(join(rel, r)):
-                        yield self._item(src, join(path, r), join(rel, r), m.get("size"))
+                        yield self._item(src, join(path, r), join(rel, r), m.get("size"), meta=m)
             elif not self.filters or self.filters.keep(rel):
                 yield self._item(src, path, rel, meta.get("size"), single=True)
 

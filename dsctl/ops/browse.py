@@ -100,7 +100,8 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
             yield _entry(ep, ep.path, basename(ep.path), meta)
             return
     if recursive:
-        for rel, m in walk_files(ep, must_exist=empty_means_absent(ep)):
+        # symlinked directories walked into, as a copy of the same URL would read them
+        for rel, m in walk_files(ep, must_exist=empty_means_absent(ep), follow=True):
             yield _entry(ep, m.get("name", rel) if ep.backend.scheme == "http" else f"{ep.path.rstrip('/')}/{rel}",
                          rel, m)
         return

@@ -19,17 +19,18 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..engine import events as ev
-from ..engine.plan import Item, info, walk_files
+from ..engine.plan import Item, info, refused, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
+from ..storage.listing import not_a_file
 from ..storage.urls import join
 from .browse import modified_of
 from .remove import delete_paths
 
 
-def _tree(ep: Endpoint, must_exist: bool) -> dict[str, dict]:
+def _tree(ep: Endpoint, must_exist: bool, follow: bool = False) -> dict[str, dict]:
     try:
         meta = info(ep, want_dir=True)
     except NotFound:
@@ -38,7 +39,7 @@ def _tree(ep: Endpoint, must_exist: bool) -> dict[str, dict]:
         return {}
     if meta.get("type") != "directory":
         raise UsageError("sync and check compare directories (key prefixes), not single files", ep.url())
-    tree = dict(walk_files(ep))
+    tree = dict(walk_files(ep, follow=follow))
     for rel, m in tree.items():
         if m.get("size") is None:  # web server indexes carry no sizes
             m.update(info(ep.at(m["name"]) if ep.backend.scheme == "http" else ep.child(rel)))
@@ -83,9 +84,13 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
                          f"{src.url()} -> {dst.url()}")
     if not (src.concurrent_safe and dst.concurrent_safe):
         opts.jobs, opts.max_parallel_parts = 1, 1
-    src_files, dst_files = _tree(src, True), _tree(dst, False)
-    items = [Item(src.at(join(src.path, rel) if src.backend.scheme != "http" else m["name"]),
-                  dst.child(rel), m.get("size"), rel) for rel, m in src_files.items()]
+    src_files, dst_files = _tree(src, True, follow=True), _tree(dst, False)
+    items = []
+    for rel, m in src_files.items():
+        s = src.at(join(src.path, rel) if src.backend.scheme != "http" else m["name"])
+        problem = not_a_file(m)
+        items.append(Item(s, dst.child(rel), m.get("size"), rel,
+                          refused(problem, s.url()) if problem else None))
 
     def unchanged(item: Item):
         d = dst_files.get(item.rel)
@@ -112,13 +117,18 @@ def check(src_url: str, dst_url: str, jobs: int = 16) -> CheckResult:
     src, dst = resolve(src_url), resolve(dst_url)
     if not (src.concurrent_safe and dst.concurrent_safe):
         jobs = 1
-    a, b = _tree(src, True), _tree(dst, True)
+    a, b = _tree(src, True, follow=True), _tree(dst, True, follow=True)   # both only read
     out = CheckResult()
     for rel in sorted(set(a) - set(b)):
         out.differences.append(("missing in destination", rel))
     for rel in sorted(set(b) - set(a)):
         out.differences.append(("only in destination", rel))
-    both = sorted(set(a) & set(b))
+    both = []
+    for rel in sorted(set(a) & set(b)):
+        if not_a_file(a[rel]) or not_a_file(b[rel]):   # never opened: a FIFO would block
+            out.differences.append(("not a regular file", rel))
+        else:
+            both.append(rel)
     sized = [rel for rel in both if a[rel].get("size") == b[rel].get("size")]
     for rel in both:
         if rel not in sized:

@@ -20,10 +20,11 @@ from .translate import translating
 PAGE = 1000
 
 
-def iter_files(ep) -> Iterator[tuple[str, dict]]:
+def iter_files(ep, follow: bool = False) -> Iterator[tuple[str, dict]]:
+    """`follow`: walk into local symlinks to directories (copy sources only)."""
     root = ep.path.rstrip("/")
     if ep.backend.scheme == "local" and os.sep == "/":
-        yield from _local_walk(root or "/")
+        yield from _local_walk(root or "/", follow)
         return
     store = getattr(ep, "store", None)
     found = store.iter_files(root) if store is not None else None
@@ -123,6 +124,13 @@ def _s3_stream(ep, root: str) -> Iterator[tuple[str, dict]]:
 # (symlinks are not followed into directories; a symlink's size is its target's), in the
 # same global order (sorted full paths), but streamed: a directory's entries are sorted
 # with '/' appended to sub-directory names, so a depth-first walk yields sorted paths.
+# With follow=True (the sources of copies) a symlink to a directory is walked into, as
+# the AWS CLI and s5cmd do by default; never for rm or a destination, where following
+# would delete through the link.
+
+_SPECIAL = ((_stat.S_ISFIFO, "a FIFO"), (_stat.S_ISSOCK, "a socket"),
+            (_stat.S_ISCHR, "a character device"), (_stat.S_ISBLK, "a block device"))
+
 
 def _info(path: str, st: os.stat_result, link: bool, kind: str, size: int) -> dict:
     out = {"name": path, "size": size, "type": kind,
@@ -145,28 +153,47 @@ def local_info(path: str) -> dict:
     return _info(path, st, link, kind, st.st_size)
 
 
-def _entry_info(e: os.DirEntry) -> dict:
+def not_a_file(info: dict) -> str | None:
+    """Why a listed local entry cannot be copied as a file, or None: a FIFO or device
+    (opening one would wait for a writer, or read forever), a broken symlink, a
+    symlink loop. Copies report such entries instead of opening them."""
+    return info.get("problem")
+
+
+def _entry_info(e: os.DirEntry, follow: bool) -> dict:
     st = e.stat(follow_symlinks=False)
     link = e.is_symlink()
-    kind = ("directory" if e.is_dir(follow_symlinks=False) else
-            "file" if e.is_file(follow_symlinks=False) else "other")
-    size = st.st_size
+    target = st
     if link:
         try:
-            size = e.stat(follow_symlinks=True).st_size
-        except OSError:
-            size = 0
-    return _info(e.path, st, link, kind, size)
+            target = e.stat(follow_symlinks=True)
+        except OSError:   # dangling, or a loop of links
+            out = _info(e.path, st, True, "other", 0)
+            out["problem"] = "broken symbolic link"
+            return out
+    if _stat.S_ISDIR(target.st_mode) and (follow or not link):
+        kind = "directory"
+    elif _stat.S_ISREG(target.st_mode):
+        kind = "file"
+    else:
+        kind = "other"
+    out = _info(e.path, st, link, kind, target.st_size)
+    if kind == "other" and not (link and _stat.S_ISDIR(target.st_mode)):
+        out["problem"] = next((what for test, what in _SPECIAL if test(target.st_mode)),
+                              "not a regular file")
+    if kind == "directory":
+        out["_dir_id"] = (target.st_dev, target.st_ino)
+    return out
 
 
-def _sorted_entries(d: str) -> list[dict]:
+def _sorted_entries(d: str, follow: bool) -> list[dict]:
     entries = []
     with translating(d):
         try:
             with os.scandir(d) as it:
                 for e in it:
                     try:
-                        entries.append(_entry_info(e))
+                        entries.append(_entry_info(e, follow))
                     except FileNotFoundError:
                         pass   # vanished while listing
         except (FileNotFoundError, NotADirectoryError):
@@ -175,17 +202,27 @@ def _sorted_entries(d: str) -> list[dict]:
     return entries
 
 
-def _local_walk(root: str) -> Iterator[tuple[str, dict]]:
+def _local_walk(root: str, follow: bool = False) -> Iterator[tuple[str, dict]]:
     with translating(root):
         if not os.path.isdir(root):
             yield root, local_info(root)
             return
-    stack = [iter(_sorted_entries(root))]
+        st = os.stat(root)
+    # the directories being walked (device, inode): a symlink back to one is a loop
+    ancestors = [(st.st_dev, st.st_ino)]
+    stack = [iter(_sorted_entries(root, follow))]
     while stack:
         info = next(stack[-1], None)
         if info is None:
             stack.pop()
+            ancestors.pop()
         elif info["type"] == "directory":
-            stack.append(iter(_sorted_entries(info["name"])))
+            dir_id = info.pop("_dir_id")
+            if dir_id in ancestors:
+                info.update(type="other", problem="a symbolic link loop (to a directory above it)")
+                yield info["name"], info
+                continue
+            ancestors.append(dir_id)
+            stack.append(iter(_sorted_entries(info["name"], follow)))
         else:
             yield info["name"], info

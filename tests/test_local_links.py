@@ -1,0 +1,105 @@
+"""Symlinks and special files in a local source directory.
+
+What a user notices: a FIFO (or socket, or device) in a directory being copied is
+reported and left out - opening it used to block the copy forever, past Ctrl-C and
+SIGTERM; a broken symlink and a symlink loop are reported, the rest is copied (exit 1);
+a symlink to a directory is copied with its contents, as the AWS CLI and s5cmd do;
+and `rm -r` deletes links, never what they point to.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from .cli import run, run_proc
+from .stores import store_in_env
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
+
+FILES = {"d/f.txt": b"f", "extlink/e.txt": b"e", "link_to_f": b"f"}
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """src/ with a file, a symlink to it, a symlink to a directory outside, a FIFO,
+    a dangling symlink and a symlink to an ancestor."""
+    src, ext = tmp_path / "src", tmp_path / "ext"
+    (src / "d").mkdir(parents=True)
+    ext.mkdir()
+    (src / "d" / "f.txt").write_bytes(b"f")
+    (ext / "e.txt").write_bytes(b"e")
+    os.symlink(src / "d" / "f.txt", src / "link_to_f")
+    os.symlink(ext, src / "extlink")
+    os.symlink(tmp_path / "nowhere", src / "dangling")
+    os.symlink("..", src / "d" / "loop")
+    os.mkfifo(src / "pipe")
+    return src
+
+
+def _files(root) -> dict[str, bytes]:
+    return {str(p.relative_to(root)).replace(os.sep, "/"): p.read_bytes()
+            for p in root.rglob("*") if p.is_file()}
+
+
+def _refusals(err: str) -> set[str]:
+    return {line.rsplit("(", 1)[1].rstrip(")").rsplit("/", 1)[-1]
+            for line in err.splitlines() if line.startswith("dsctl: error: ") and "(" in line
+            and "files failed" not in line}
+
+
+def test_cp_and_sync_report_what_is_no_file_and_copy_the_rest(tree, tmp_path):
+    for cmd in (["cp", "-r"], ["sync"]):
+        out = tmp_path / f"out-{cmd[0]}"
+        r = run_proc(*cmd, f"{tree}/", f"{out}/", timeout=60)   # a FIFO opened would hang here
+        assert r.code == 1, r
+        assert "not copied: a FIFO" in r.err and "broken symbolic link" in r.err, r
+        assert "symbolic link loop" in r.err, r
+        assert _refusals(r.err) == {"pipe", "dangling", "loop"}, r
+        assert _files(out) == FILES
+
+
+def test_ls_r_lists_what_a_copy_reads(tree):
+    r = run("ls", "-r", tree)
+    assert r.code == 0, r
+    assert r.lines == ["d/f.txt", "d/loop", "dangling", "extlink/e.txt", "link_to_f", "pipe"]
+
+
+def test_upload_to_s3_follows_the_directory_link(tree, request, tmp_path, monkeypatch):
+    s3 = store_in_env("s3", request, tmp_path, monkeypatch)
+    r = run_proc("upload", f"{tree}/", s3.url("up/"), timeout=60)
+    assert r.code == 1, r
+    assert s3.keys() == {f"up/{k}" for k in FILES}
+    assert s3.get("up/extlink/e.txt") == b"e"
+
+
+def test_rm_r_deletes_links_not_their_targets(tree, tmp_path):
+    os.unlink(tree / "pipe")
+    ext = tmp_path / "ext"
+    r = run("rm", "-r", tree)
+    assert r.code == 0, r
+    assert not tree.exists() or not any(tree.rglob("*")), list(tree.rglob("*"))
+    assert (ext / "e.txt").read_bytes() == b"e"
+
+
+def test_check_does_not_open_a_fifo(tree, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    os.mkfifo(other / "pipe")
+    r = run_proc("check", tree, other, timeout=60)
+    assert r.code == 6, r
+    assert "not a regular file: pipe" in r.text, r
+
+
+def test_artifact_log_refuses_a_directory_with_a_fifo(tree, tmp_path, monkeypatch):
+    monkeypatch.setenv("DSCTL_CONFIG_DIR", str(tmp_path / "c"))
+    monkeypatch.setenv("DSCTL_ARTIFACT_ROOT", str(tmp_path / "root"))
+    os.unlink(tree / "d" / "loop")
+    os.unlink(tree / "dangling")
+    r = run_proc("artifact", "log", tree, "store://artifacts/p/k", timeout=60)
+    assert r.code == 7 and "a FIFO" in r.err, r
+    assert not (tmp_path / "root").exists() or not any((tmp_path / "root").rglob("*.json"))
+    os.unlink(tree / "pipe")
+    r = run("artifact", "log", tree, "store://artifacts/p/k")
+    assert r.code == 0 and "(3 files," in r.err, r
