@@ -105,6 +105,24 @@ def test_a_copy_or_sync_into_itself_is_refused_and_changes_nothing(wstore):
     assert wstore.get("d2/s/b.txt") == b"B"
 
 
+def test_downloaded_files_get_the_usual_mode(store, tmp_path):
+    """A downloaded file is created 0666 less the umask, as by cp, curl, rclone and the
+    AWS CLI: it used to be 0600 on every path (the temporary file's mode), so a file
+    fetched for a web server or a teammate was unreadable to them."""
+    import stat
+
+    store.put_many({"m/small.txt": b"s", "m/part.bin": os.urandom(9 * 1024 * 1024 + 5)})
+    old = os.umask(0o027)
+    try:
+        r = run("cp", "-r", store.url("m/"), tmp_path / "out/")
+        r2 = run("cp", "-", tmp_path / "piped.txt", input=b"from stdin")
+    finally:
+        os.umask(old)
+    assert r.code == 0 and r2.code == 0, (r, r2)
+    for p in (tmp_path / "out" / "small.txt", tmp_path / "out" / "part.bin", tmp_path / "piped.txt"):
+        assert stat.S_IMODE(os.stat(p).st_mode) == 0o640, p
+
+
 def test_directory_without_recursive_is_usage_error(store, tmp_path):
     store.put("d/x.txt", b"x")
     r = run("cp", store.url("d/"), tmp_path / "out/")

@@ -19,9 +19,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 
 from ..engine.copy import fast
+from ..engine.localfile import create_temp
 from ..errors import DsctlError, NotFound
 from ..storage.listing import list_dir
 from ..storage.translate import translating
@@ -132,8 +132,8 @@ def is_conflict(exc: BaseException) -> bool:
 def _local_temp(path: str, data: bytes) -> str:
     parent = os.path.dirname(path) or "."
     os.makedirs(parent, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".dsctl-part",
-                               dir=parent)
+    # not mkstemp: its 0600 would make a shared local root unreadable to the team
+    fd, tmp = create_temp(parent, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

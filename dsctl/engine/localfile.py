@@ -32,7 +32,7 @@ class AtomicLocalFile:
         parent = os.path.dirname(path) or "."
         if os.path.isdir(path):
             raise IsADirectoryError(f"destination is a directory: {path}")
-        fd, self.tmp = _create_temp(parent, os.path.basename(path))
+        fd, self.tmp = create_temp(parent, os.path.basename(path))
         _active.add(self.tmp)
         self.fd = fd
         # One writer at a time. Parallel writers to one file queue on its inode lock in
@@ -99,7 +99,7 @@ def write_whole(path: str, data) -> None:
     """`data` as the file at `path`, atomically: AtomicLocalFile's write-then-rename for
     a buffer already in hand, in one call (the small-file path runs it per file)."""
     parent, name = os.path.split(path)
-    fd, tmp = _create_temp(parent or ".", name)
+    fd, tmp = create_temp(parent or ".", name)
     _active.add(tmp)
     try:
         _write_all(fd, data)
@@ -144,15 +144,16 @@ def _discard(fd: int, tmp: str) -> None:
 _FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _create_temp(parent: str, name: str) -> tuple[int, str]:
-    """Create `<parent>/.<name>.<random>.dsctl-part` (0600, as mkstemp would), making
-    `parent` only when the first attempt says it is missing: one syscall per file in
-    the usual case instead of mkstemp's and makedirs' several."""
+def create_temp(parent: str, name: str) -> tuple[int, str]:
+    """Create `<parent>/.<name>.<random>.dsctl-part`, making `parent` only when the
+    first attempt says it is missing: one syscall per file in the usual case instead of
+    mkstemp's and makedirs' several. Mode 0666 less the umask, as cp, curl, rclone and
+    the AWS CLI create files (mkstemp's 0600 left every copied file private)."""
     for attempt in range(100):
         # os.urandom, not `random`: that module is ~1.3 ms of start-up to import
         tmp = os.path.join(parent, f".{name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
         try:
-            return os.open(tmp, _FLAGS, 0o600), tmp
+            return os.open(tmp, _FLAGS, 0o666), tmp
         except FileExistsError:
             continue
         except FileNotFoundError:
