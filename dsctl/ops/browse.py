@@ -69,7 +69,7 @@ def list_entries(url: str, recursive: bool = False, detail: bool = False) -> Ite
 
     With `detail`, sizes missing from a listing (web server indexes) are
     fetched per file."""
-    ep = resolve(url)
+    ep = resolve(url, allow_root=True)   # `ls s3://` lists the buckets, as aws s3 ls does
     for e in _entries(ep, recursive):
         if detail and e.size is None and e.type == "file":
             meta = info(ep.at(_path_in(ep, e)))
@@ -90,6 +90,18 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
             raise NotFound("no match for pattern", ep.url())
         for path in sorted(matches):
             yield _entry(ep, path, path, matches[path])
+        return
+    if not ep.path and ep.backend.scheme in ("s3", "gs", "az"):   # `ls s3://`: the buckets
+        if recursive:
+            raise UsageError("ls -r needs a bucket or container", ep.url())
+        listing = list_dir(ep)
+        if getattr(ep, "store", None) is None:
+            # gcsfs caches the root listing, and its later lookups of a path in a bucket
+            # consult that entry and answer "not found": do not keep it
+            ep.fs.invalidate_cache()
+        for m in sorted(listing, key=lambda m: m["name"]):
+            name = m["name"].strip("/")
+            yield _entry(ep, name, name, {**m, "type": "directory"})
         return
     # `prefix/` on S3 names a directory: list it at once (no HEAD and probe first);
     # a listing that names nothing then means it is not there

@@ -122,14 +122,15 @@ class Endpoint:
 STDIO = registry.Backend("-", "-", "local", server_side_copy=False)
 
 
-def resolve(url: str, *, for_write: bool = False) -> Endpoint:
+def resolve(url: str, *, for_write: bool = False, allow_root: bool = False) -> Endpoint:
     """Parse `url`, build its store's filesystem and return the Endpoint.
 
     Raises UsageError for malformed URLs and unknown schemes, Unsupported for
     writes to read-only stores (before any network call) and for missing
-    backend packages.
+    backend packages. `allow_root`: a bare `s3://`, `gs://` or `az://` (the
+    account's buckets or containers) is a place, for `ls`.
     """
-    loc = parse(url)
+    loc = parse(url, allow_root=allow_root)
     if loc.scheme == "-":
         return Endpoint(None, "-", loc, STDIO)
     if loc.scheme == "ds":

@@ -123,6 +123,24 @@ class AzureClient(RestClient):
                 "last_modified": http_date(h.get("last-modified")), "e_tag": h.get("etag"),
                 "content_type": h.get("content-type"), "metadata": meta}
 
+    def containers(self) -> Iterator[dict]:
+        """The account's containers (List Containers), as directory info dicts."""
+        import xml.etree.ElementTree as ET
+
+        marker = ""
+        while True:
+            q = {"comp": "list"} | ({"marker": marker} if marker else {})
+            r = self._request("GET", "", "", q)
+            if r.status != 200:
+                raise StoreError.of(r.status, r.reason, r.body)
+            root = ET.fromstring(r.body)
+            for c in root.iter("Container"):
+                yield {"name": c.findtext("Name") or "", "type": "directory", "size": 0,
+                       "last_modified": http_date(c.findtext("Properties/Last-Modified"))}
+            marker = root.findtext("NextMarker") or ""
+            if not marker:
+                return
+
     def pages(self, container: str, prefix: str, delimiter: str = "", max_results: int = PAGE,
               first: int | None = None) -> Iterator[tuple[list[dict], list[str]]]:
         """(blobs, blob prefixes) per page of List Blobs, the first at most `first`

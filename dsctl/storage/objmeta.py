@@ -121,8 +121,8 @@ class Metadata:
         """Info dicts of the objects and sub-prefixes directly below a directory path
         (one delimited listing, page by page); None if not here (fsspec answers)."""
         bucket, key = self.split(root.rstrip("/"))
-        if not bucket:
-            return None
+        if not bucket:   # the store's root: its buckets or containers
+            return iter(self.s3.buckets()) if self.scheme == "s3" else self.az.containers()
         return self._ls(bucket, key + "/" if key else "")
 
     def _ls(self, bucket: str, prefix: str) -> Iterator[dict]:

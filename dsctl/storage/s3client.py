@@ -159,6 +159,29 @@ class S3Client(RestClient):
         if r.status != 200 or b"<Error>" in r.body[:1024]:
             raise StoreError.of(r.status, r.reason, r.body)
 
+    def buckets(self) -> list[dict]:
+        """The buckets these credentials see (ListBuckets), as directory info dicts."""
+        path = f"{self.base}/"
+        r = self.call("GET", self.host, quote(path, safe="/-_.~"),
+                      lambda: self.signed_headers("GET", self.host, path, {}))
+        if r.status != 200:
+            raise StoreError.of(r.status, r.reason, r.body)
+        import datetime as _dt
+        import xml.etree.ElementTree as ET
+
+        root = ET.fromstring(r.body)
+        ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        out = []
+        for b in root.iter(ns + "Bucket"):
+            made = b.findtext(ns + "CreationDate") or ""
+            try:
+                created = _dt.datetime.fromisoformat(made.replace("Z", "+00:00"))
+            except ValueError:
+                created = None
+            out.append({"name": b.findtext(ns + "Name") or "", "type": "directory", "size": 0,
+                        "created": created})
+        return out
+
     def head(self, bucket: str, key: str) -> dict:
         """An object's metadata (HeadObject) in obstore's ObjectMeta keys."""
         h = self._object("HEAD", bucket, key).headers
