@@ -123,6 +123,19 @@ def test_downloaded_files_get_the_usual_mode(store, tmp_path):
         assert stat.S_IMODE(os.stat(p).st_mode) == 0o640, p
 
 
+def test_a_file_in_the_way_of_the_destination_is_named(store, tmp_path):
+    """`cp -r src/ existing-file` names the file in the way, not the temporary name
+    dsctl tried to create below it, and leaves the file as it was."""
+    store.put("d/x.txt", b"x")
+    (tmp_path / "afile").write_bytes(b"keep")
+    for dst in (tmp_path / "afile", tmp_path / "afile" / "deeper" / "dir"):
+        r = run("cp", "-r", store.url("d/"), f"{dst}/")
+        assert r.code == 2, r
+        assert f"{tmp_path / 'afile'} is a file, not a directory" in r.err, r
+        assert ".dsctl-part" not in r.err, r
+    assert (tmp_path / "afile").read_bytes() == b"keep"
+
+
 def test_directory_without_recursive_is_usage_error(store, tmp_path):
     store.put("d/x.txt", b"x")
     r = run("cp", store.url("d/"), tmp_path / "out/")

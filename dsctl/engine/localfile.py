@@ -159,8 +159,22 @@ def create_temp(parent: str, name: str) -> tuple[int, str]:
         except FileNotFoundError:
             if attempt > 1:
                 raise
-            _make_dirs(parent)
+            try:
+                _make_dirs(parent)
+            except (FileExistsError, NotADirectoryError):
+                raise _file_in_the_way(parent) from None
+        except NotADirectoryError:
+            raise _file_in_the_way(parent) from None
     raise FileExistsError(f"no free temporary name in {parent}")
+
+
+def _file_in_the_way(parent: str) -> NotADirectoryError:
+    """The error for a destination below a file (`cp -r src/ existing-file`), naming
+    that file - not the temporary name the failed open() was for."""
+    p = os.path.abspath(parent)
+    while p != os.path.dirname(p) and not os.path.lexists(p):
+        p = os.path.dirname(p)
+    return NotADirectoryError(f"{p} is a file, not a directory")
 
 
 def _make_dirs(path: str) -> None:
