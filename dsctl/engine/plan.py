@@ -143,7 +143,6 @@ class Planner:
                  filters: PathFilter | None = None, dst_is_dir: bool | None = None):
         self.sources, self.dst, self.recursive = sources, dst, recursive
         self.filters = filters or PathFilter()
-        self._same: dict[int, bool] = {}
         multi = len(sources) > 1 or any(s.loc.has_glob for s in sources)
         if dst_is_dir is None:
             dst_is_dir = multi or dst.loc.trailing_slash or (not dst.is_stdio and is_dir(dst))
@@ -182,22 +181,16 @@ class Planner:
             err = refused(problem, s.url())
         elif self.dst.is_local and rel and (why := unsafe_reason(rel)):
             err = UsageError(f"refusing to write key that {why}", s.url())
-        elif single and self._same_store(src) and s.contains(dst):
+        elif single and s.contains(dst):
             err = UsageError("source and destination are the same file", s.url())
         return Item(s, dst, size, rel, err)
-
-    def _same_store(self, src: Endpoint) -> bool:
-        same = self._same.get(id(src))
-        if same is None:
-            same = self._same[id(src)] = src.same_store(self.dst)
-        return same
 
     def _refuse_into_itself(self, src: Endpoint, prefix: str) -> None:
         """A directory copied to a place inside itself would list its own copies as it
         goes (a listing streams), copying them again without end: refuse, as cp and
         rclone do."""
         into = self.dst.child(prefix) if prefix else self.dst
-        if self._same_store(src) and src.contains(into):
+        if src.contains(into):
             raise UsageError(f"cannot copy a directory into itself: {into.url()} is inside the source",
                              src.url())
 
