@@ -103,3 +103,15 @@ def test_artifact_log_refuses_a_directory_with_a_fifo(tree, tmp_path, monkeypatc
     os.unlink(tree / "pipe")
     r = run("artifact", "log", tree, "store://artifacts/p/k")
     assert r.code == 0 and "(3 files," in r.err, r
+
+
+def test_no_follow_symlinks_leaves_every_link_out_quietly(tree, tmp_path):
+    """--no-follow-symlinks (cp, upload, sync), as `aws s3 cp --no-follow-symlinks`: links
+    to files, to directories, broken ones and loops are all left out without a word; the
+    FIFO is still reported."""
+    for cmd in (["cp", "-r", "--no-follow-symlinks"], ["sync", "--no-follow-symlinks"]):
+        out = tmp_path / f"nf-{cmd[0]}"
+        r = run_proc(*cmd, f"{tree}/", f"{out}/", timeout=60)
+        assert r.code == 1, r   # the FIFO failed, d/f.txt was copied
+        assert _refusals(r.err) == {"pipe"}, r
+        assert _files(out) == {"d/f.txt": b"f"}

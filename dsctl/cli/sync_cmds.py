@@ -8,7 +8,7 @@ import click
 
 from .app import output_options, pass_app
 from .complete import urls
-from .transfer_cmds import _options, _transfer_options
+from .transfer_cmds import _options, _transfer_options, follow_option
 
 
 @click.command("sync")
@@ -18,10 +18,11 @@ from .transfer_cmds import _options, _transfer_options
 @click.option("--checksum", "mode", flag_value="checksum", help="Compare content hashes, not times.")
 @click.option("--size-only", "mode", flag_value="size", help="Compare sizes only.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@follow_option
 @_transfer_options
 @output_options
 @pass_app
-def sync(app, src, dst, delete, mode, dry_run, jobs, part_size, **transfer):
+def sync(app, src, dst, delete, mode, dry_run, no_follow, jobs, part_size, **transfer):
     """Make DST match the contents of SRC; unchanged files are skipped.
 
     Unchanged means equal size and a destination no older than the source
@@ -30,7 +31,7 @@ def sync(app, src, dst, delete, mode, dry_run, jobs, part_size, **transfer):
     from ..ops.sync import sync as do_sync
     from ..ops.transfer import outcome
 
-    opts = _options(jobs, part_size, dry_run=dry_run, **transfer)
+    opts = _options(jobs, part_size, dry_run=dry_run, follow_symlinks=not no_follow, **transfer)
 
     def deleted(url: str) -> None:
         if app.json:

@@ -22,6 +22,13 @@ def _transfer_options(f):
     return f
 
 
+def follow_option(f):
+    """--no-follow-symlinks, for commands that read local directories."""
+    return click.option("--no-follow-symlinks", "no_follow", is_flag=True,
+                        help="Skip symlinks in local source directories (default: copy what "
+                             "they point to, walking into linked directories).")(f)
+
+
 def _options(jobs: int, part_size: int, bwlimit: int | None = None, **kw):
     from ..engine.run import TransferOptions
 
@@ -49,10 +56,11 @@ def _run(app, verb, fn, skip_hint=""):
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would be copied; change nothing.")
 @click.option("-n", "--no-clobber", is_flag=True, help="Skip files that exist at the destination.")
+@follow_option
 @_transfer_options
 @output_options
 @pass_app
-def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_size, bwlimit):
+def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, no_follow, jobs, part_size, bwlimit):
     """Copy files between any two stores.
 
     \b
@@ -64,7 +72,8 @@ def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_
 
     if len(paths) < 2:
         raise click.UsageError("cp needs at least one SRC and a DST")
-    opts = _options(jobs, part_size, bwlimit, dry_run=dry_run, skip_existing=no_clobber)
+    opts = _options(jobs, part_size, bwlimit, dry_run=dry_run, skip_existing=no_clobber,
+                    follow_symlinks=not no_follow)
     req = CopyRequest(list(paths[:-1]), paths[-1], recursive=recursive, include=include,
                       exclude=exclude, options=opts)
     _run(app, "copied", lambda sink: copy(req, sink), " (exist)")
@@ -73,10 +82,11 @@ def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, jobs, part_
 @click.command("upload")
 @click.argument("paths", nargs=-1, required=True, metavar="SRC... URL", shell_complete=urls)
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+@follow_option
 @_transfer_options
 @output_options
 @pass_app
-def upload(app, paths, overwrite, jobs, part_size, bwlimit):
+def upload(app, paths, overwrite, no_follow, jobs, part_size, bwlimit):
     """Upload local files and directories to a store prefix, keeping relative paths.
 
     Existing destinations are skipped unless --overwrite.
@@ -85,7 +95,7 @@ def upload(app, paths, overwrite, jobs, part_size, bwlimit):
 
     if len(paths) < 2:
         raise click.UsageError("upload needs at least one SRC and a URL")
-    opts = _options(jobs, part_size, bwlimit)
+    opts = _options(jobs, part_size, bwlimit, follow_symlinks=not no_follow)
     _run(app, "uploaded", lambda sink: do_upload(list(paths[:-1]), paths[-1], overwrite=overwrite,
                                                   options=opts, sink=sink),
          " (exist; use --overwrite)")

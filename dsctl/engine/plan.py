@@ -140,8 +140,12 @@ def _rel(path: str, root: str) -> str:
 
 class Planner:
     def __init__(self, sources: list[Endpoint], dst: Endpoint, *, recursive: bool = False,
-                 filters: PathFilter | None = None, dst_is_dir: bool | None = None):
-        self.sources, self.dst, self.recursive = sources, dst, recursive
+                 filters: PathFilter | None = None, dst_is_dir: bool | None = None,
+                 follow: bool = True):
+        """`follow`: walk into local symlinked directories and copy what links point
+        to; False leaves every symlink found in a source directory out, quietly (as
+        `aws s3 cp --no-follow-symlinks` does)."""
+        self.sources, self.dst, self.recursive, self.follow = sources, dst, recursive, follow
         self.filters = filters or PathFilter()
         multi = len(sources) > 1 or any(s.loc.has_glob for s in sources)
         if dst_is_dir is None:
@@ -225,8 +229,8 @@ class Planner:
 
     def _expand_dir(self, src: Endpoint, prefix: str, must_exist: bool = False) -> Iterator[Item]:
         self._refuse_into_itself(src, prefix)
-        for rel, meta in walk_files(src, must_exist, follow=True):
-            if self.filters and not self.filters.keep(rel):
+        for rel, meta in walk_files(src, must_exist, follow=self.follow):
+            if (self.filters and not self.filters.keep(rel)) or (not self.follow and meta.get("islink")):
                 continue
             yield self._item(src, join(src.path, rel) if src.backend.scheme != "http" else meta["name"],
                              join(prefix, rel), meta.get("size"), meta=meta)
@@ -242,8 +246,8 @@ class Planner:
                 if not self.recursive:
                     continue  # like cp: directories matched by a glob need -r
                 sub = src.at(path)
-                for r, m in walk_files(sub, follow=True):
-                    if not self.filters or self.filters.keep(join(rel, r)):
+                for r, m in walk_files(sub, follow=self.follow):
+                    if (not self.filters or self.filters.keep(join(rel, r))) and (self.follow or not m.get("islink")):
                         yield self._item(src, join(path, r), join(rel, r), m.get("size"), meta=m)
             elif not self.filters or self.filters.keep(rel):
                 yield self._item(src, path, rel, meta.get("size"), single=True)

@@ -37,6 +37,7 @@ class TransferOptions:
     dry_run: bool = False
     skip_existing: bool = False
     bwlimit: int | None = None      # bytes per second across the whole run (--bwlimit)
+    follow_symlinks: bool = True    # local sources: False skips every symlink (--no-follow-symlinks)
 
 
 def _no_progress(_n: int) -> None:

@@ -84,7 +84,9 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
                          f"{src.url()} -> {dst.url()}")
     if not (src.concurrent_safe and dst.concurrent_safe):
         opts.jobs, opts.max_parallel_parts = 1, 1
-    src_files, dst_files = _tree(src, True, follow=True), _tree(dst, False)
+    src_files, dst_files = _tree(src, True, follow=opts.follow_symlinks), _tree(dst, False)
+    if not opts.follow_symlinks:   # --no-follow-symlinks: links are not part of the source
+        src_files = {rel: m for rel, m in src_files.items() if not m.get("islink")}
     items = []
     for rel, m in src_files.items():
         s = src.at(join(src.path, rel) if src.backend.scheme != "http" else m["name"])

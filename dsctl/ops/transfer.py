@@ -53,7 +53,8 @@ def copy(req: CopyRequest, sink: ev.Sink = ev.null_sink) -> ev.Summary:
     if dst.is_stdio or not all(ep.concurrent_safe for ep in (dst, *sources)):
         opts.jobs, opts.max_parallel_parts = 1, 1
     planner = Planner(sources, dst, recursive=req.recursive,
-                      filters=PathFilter(req.include, req.exclude), dst_is_dir=req.dst_is_dir)
+                      filters=PathFilter(req.include, req.exclude), dst_is_dir=req.dst_is_dir,
+                      follow=opts.follow_symlinks)
     exists = DestIndex(dst, planner.dst_is_dir) if opts.skip_existing else None
     return Engine(opts, sink).run(planner, exists)
 
