@@ -72,7 +72,7 @@ def scan(src_url: str, key: str, root: Endpoint | None = None) -> Content:
     if meta.get("type") == "directory":
         skip = ep.below(root) if root is not None else None
         files = []
-        for rel, m in walk_files(ep, follow=True):
+        for rel, m in walk_files(ep, links="follow"):
             if skip is not None and (skip == "" or rel == skip or rel.startswith(skip + "/")):
                 continue
             if problem := not_a_file(m):   # a version holds every file or is not stored

@@ -78,18 +78,19 @@ def is_dir(ep: Endpoint) -> bool:
         return False
 
 
-def walk_files(ep: Endpoint, must_exist: bool = False, follow: bool = False) -> Iterator[tuple[str, dict]]:
+def walk_files(ep: Endpoint, must_exist: bool = False, links: str = "list") -> Iterator[tuple[str, dict]]:
     """(relative path, info) of every file below a directory endpoint, in key order.
     `must_exist`: NotFound if the listing names nothing at all (not even a marker).
-    `follow`: walk into local symlinks to directories - for what a copy reads, never
-    for what it deletes or overwrites. Entries that are no files (listing.not_a_file)
+    `links`, for local symlinks: "list" them as entries (what rm deletes, what a
+    destination holds), "follow" them into directories (what a copy reads), or "skip"
+    every one (--no-follow-symlinks). Entries that are no files (listing.not_a_file)
     are yielded too: the caller reports them."""
     root = ep.path.rstrip("/")
     listed = False
-    for path, meta in iter_files(ep, follow):
+    for path, meta in iter_files(ep, links == "follow"):
         listed = True
-        if _is_dir_info(meta) or path.endswith("/"):
-            continue  # directory marker objects
+        if _is_dir_info(meta) or path.endswith("/") or (links == "skip" and meta.get("islink")):
+            continue  # directory marker objects; links left out
         if ep.backend.scheme == "http":
             rel = unquote(path[len(root):].lstrip("/"))
         elif path.startswith(root + "/"):
@@ -145,7 +146,8 @@ class Planner:
         """`follow`: walk into local symlinked directories and copy what links point
         to; False leaves every symlink found in a source directory out, quietly (as
         `aws s3 cp --no-follow-symlinks` does)."""
-        self.sources, self.dst, self.recursive, self.follow = sources, dst, recursive, follow
+        self.sources, self.dst, self.recursive = sources, dst, recursive
+        self.links = "follow" if follow else "skip"
         self.filters = filters or PathFilter()
         multi = len(sources) > 1 or any(s.loc.has_glob for s in sources)
         if dst_is_dir is None:
@@ -229,8 +231,8 @@ class Planner:
 
     def _expand_dir(self, src: Endpoint, prefix: str, must_exist: bool = False) -> Iterator[Item]:
         self._refuse_into_itself(src, prefix)
-        for rel, meta in walk_files(src, must_exist, follow=self.follow):
-            if (self.filters and not self.filters.keep(rel)) or (not self.follow and meta.get("islink")):
+        for rel, meta in walk_files(src, must_exist, links=self.links):
+            if self.filters and not self.filters.keep(rel):
                 continue
             yield self._item(src, join(src.path, rel) if src.backend.scheme != "http" else meta["name"],
                              join(prefix, rel), meta.get("size"), meta=meta)
@@ -246,8 +248,8 @@ class Planner:
                 if not self.recursive:
                     continue  # like cp: directories matched by a glob need -r
                 sub = src.at(path)
-                for r, m in walk_files(sub, follow=self.follow):
-                    if (not self.filters or self.filters.keep(join(rel, r))) and (self.follow or not m.get("islink")):
+                for r, m in walk_files(sub, links=self.links):
+                    if not self.filters or self.filters.keep(join(rel, r)):
                         yield self._item(src, join(path, r), join(rel, r), m.get("size"), meta=m)
             elif not self.filters or self.filters.keep(rel):
                 yield self._item(src, path, rel, meta.get("size"), single=True)

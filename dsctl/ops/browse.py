@@ -113,7 +113,7 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
             return
     if recursive:
         # symlinked directories walked into, as a copy of the same URL would read them
-        for rel, m in walk_files(ep, must_exist=empty_means_absent(ep), follow=True):
+        for rel, m in walk_files(ep, must_exist=empty_means_absent(ep), links="follow"):
             yield _entry(ep, m.get("name", rel) if ep.backend.scheme == "http" else f"{ep.path.rstrip('/')}/{rel}",
                          rel, m)
         return

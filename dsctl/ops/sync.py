@@ -30,7 +30,7 @@ from .browse import modified_of
 from .remove import delete_paths
 
 
-def _tree(ep: Endpoint, must_exist: bool, follow: bool = False) -> dict[str, dict]:
+def _tree(ep: Endpoint, must_exist: bool, links: str = "list") -> dict[str, dict]:
     try:
         meta = info(ep, want_dir=True)
     except NotFound:
@@ -39,7 +39,7 @@ def _tree(ep: Endpoint, must_exist: bool, follow: bool = False) -> dict[str, dic
         return {}
     if meta.get("type") != "directory":
         raise UsageError("sync and check compare directories (key prefixes), not single files", ep.url())
-    tree = dict(walk_files(ep, follow=follow))
+    tree = dict(walk_files(ep, links=links))
     for rel, m in tree.items():
         if m.get("size") is None:  # web server indexes carry no sizes
             m.update(info(ep.at(m["name"]) if ep.backend.scheme == "http" else ep.child(rel)))
@@ -84,9 +84,8 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
                          f"{src.url()} -> {dst.url()}")
     if not (src.concurrent_safe and dst.concurrent_safe):
         opts.jobs, opts.max_parallel_parts = 1, 1
-    src_files, dst_files = _tree(src, True, follow=opts.follow_symlinks), _tree(dst, False)
-    if not opts.follow_symlinks:   # --no-follow-symlinks: links are not part of the source
-        src_files = {rel: m for rel, m in src_files.items() if not m.get("islink")}
+    src_files = _tree(src, True, "follow" if opts.follow_symlinks else "skip")
+    dst_files = _tree(dst, False)
     items = []
     for rel, m in src_files.items():
         s = src.at(join(src.path, rel) if src.backend.scheme != "http" else m["name"])
@@ -119,7 +118,7 @@ def check(src_url: str, dst_url: str, jobs: int = 16) -> CheckResult:
     src, dst = resolve(src_url), resolve(dst_url)
     if not (src.concurrent_safe and dst.concurrent_safe):
         jobs = 1
-    a, b = _tree(src, True, follow=True), _tree(dst, True, follow=True)   # both only read
+    a, b = _tree(src, True, "follow"), _tree(dst, True, "follow")   # both only read
     out = CheckResult()
     for rel in sorted(set(a) - set(b)):
         out.differences.append(("missing in destination", rel))
