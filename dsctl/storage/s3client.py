@@ -166,21 +166,13 @@ class S3Client(RestClient):
                       lambda: self.signed_headers("GET", self.host, path, {}))
         if r.status != 200:
             raise StoreError.of(r.status, r.reason, r.body)
-        import datetime as _dt
         import xml.etree.ElementTree as ET
 
         root = ET.fromstring(r.body)
         ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-        out = []
-        for b in root.iter(ns + "Bucket"):
-            made = b.findtext(ns + "CreationDate") or ""
-            try:
-                created = _dt.datetime.fromisoformat(made.replace("Z", "+00:00"))
-            except ValueError:
-                created = None
-            out.append({"name": b.findtext(ns + "Name") or "", "type": "directory", "size": 0,
-                        "created": created})
-        return out
+        # CreationDate stays ISO 8601 text: browse.modified_of normalises it for ls -l
+        return [{"name": b.findtext(ns + "Name") or "", "type": "directory", "size": 0,
+                 "created": b.findtext(ns + "CreationDate")} for b in root.iter(ns + "Bucket")]
 
     def head(self, bucket: str, key: str) -> dict:
         """An object's metadata (HeadObject) in obstore's ObjectMeta keys."""
