@@ -123,46 +123,47 @@ class AzureClient(RestClient):
                 "last_modified": http_date(h.get("last-modified")), "e_tag": h.get("etag"),
                 "content_type": h.get("content-type"), "metadata": meta}
 
-    def containers(self) -> Iterator[dict]:
-        """The account's containers (List Containers), as directory info dicts."""
-        import xml.etree.ElementTree as ET
+    def _list(self, container: str, query: dict[str, str], size: int | None = None,
+              first: int | None = None):
+        """The XML root of each page of a listing (List Blobs in `container`, List
+        Containers with ""), following NextMarker; pages of `size` entries (None: the
+        service's own), the first at most `first`."""
+        import xml.etree.ElementTree as ET   # here: a HEAD needs no XML (~2 ms)
 
-        marker = ""
+        marker, n = "", first or size
         while True:
-            q = {"comp": "list"} | ({"marker": marker} if marker else {})
-            r = self._request("GET", "", "", q)
-            if r.status != 200:
-                raise StoreError.of(r.status, r.reason, r.body)
-            root = ET.fromstring(r.body)
-            for c in root.iter("Container"):
-                yield {"name": c.findtext("Name") or "", "type": "directory", "size": 0,
-                       "last_modified": http_date(c.findtext("Properties/Last-Modified"))}
-            marker = root.findtext("NextMarker") or ""
-            if not marker:
-                return
-
-    def pages(self, container: str, prefix: str, delimiter: str = "", max_results: int = PAGE,
-              first: int | None = None) -> Iterator[tuple[list[dict], list[str]]]:
-        """(blobs, blob prefixes) per page of List Blobs, the first at most `first`
-        long; blob dicts look like adlfs's info (folder markers as directories)."""
-        marker = ""
-        n = first or max_results
-        while True:
-            q = {"restype": "container", "comp": "list", "include": "metadata",
-                 "maxresults": str(n)}
-            n = max_results
-            if prefix:
-                q["prefix"] = prefix
-            if delimiter:
-                q["delimiter"] = delimiter
+            q = dict(query)
+            if n is not None:
+                q["maxresults"] = str(n)
+            n = size
             if marker:
                 q["marker"] = marker
             r = self._request("GET", container, "", q)
             if r.status != 200:
                 raise StoreError.of(r.status, r.reason, r.body)
-            import xml.etree.ElementTree as ET   # here: a HEAD needs no XML (~2 ms)
-
             root = ET.fromstring(r.body)
+            yield root
+            marker = root.findtext("NextMarker") or ""
+            if not marker:
+                return
+
+    def containers(self) -> Iterator[dict]:
+        """The account's containers (List Containers), as directory info dicts."""
+        for root in self._list("", {"comp": "list"}):
+            for c in root.iter("Container"):
+                yield {"name": c.findtext("Name") or "", "type": "directory", "size": 0,
+                       "last_modified": http_date(c.findtext("Properties/Last-Modified"))}
+
+    def pages(self, container: str, prefix: str, delimiter: str = "", max_results: int = PAGE,
+              first: int | None = None) -> Iterator[tuple[list[dict], list[str]]]:
+        """(blobs, blob prefixes) per page of List Blobs, the first at most `first`
+        long; blob dicts look like adlfs's info (folder markers as directories)."""
+        q = {"restype": "container", "comp": "list", "include": "metadata"}
+        if prefix:
+            q["prefix"] = prefix
+        if delimiter:
+            q["delimiter"] = delimiter
+        for root in self._list(container, q, max_results, first):
             blobs = []
             for b in root.iter("Blob"):
                 name = _name(b)
@@ -178,9 +179,6 @@ class AzureClient(RestClient):
                                 etag=props.findtext("Etag"), content_type=props.findtext("Content-Type"))
                 blobs.append(info)
             yield blobs, [_name(p) for p in root.iter("BlobPrefix")]
-            marker = root.findtext("NextMarker") or ""
-            if not marker:
-                return
 
     def iter_files(self, container: str, prefix: str) -> Iterator[dict]:
         """Every blob below prefix but folder markers, page by page."""
