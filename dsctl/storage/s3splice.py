@@ -102,6 +102,12 @@ def _check_framing(h: dict[str, str], start: int, end: int) -> None:
     """The body must be exactly the bytes asked for, unframed: a chunked body would
     splice its chunk headers into the file, another range would land at wrong offsets."""
     want = f"bytes {start}-{end - 1}/"
+    total = h.get("content-range", "").rpartition("/")[2]
+    if total.isdigit() and int(total) < end:
+        # The object is shorter than the size the copy was planned with (it changed, or a
+        # record says more than the store holds): what a 416 would say for a later range.
+        raise StoreError(f"the object has {total} bytes, fewer than the {end} expected "
+                         f"(changed during the copy?)", 416)
     if ("chunked" in h.get("transfer-encoding", "").lower() or h.get("content-length") != str(end - start)
             or not h.get("content-range", "").startswith(want)):
         raise StoreError(f"unexpected answer to the range {start}-{end - 1}: Content-Range "
