@@ -44,6 +44,10 @@ class NotFound(DsctlError):
     exit_code = ExitCode.NOT_FOUND
 
 
+class MissingBucket(NotFound):
+    """The bucket or container itself does not exist: everything under it fails alike."""
+
+
 class AccessDenied(DsctlError):
     exit_code = ExitCode.ACCESS_DENIED
 

@@ -115,6 +115,29 @@ def test_missing_bucket_and_container_are_not_found(s3, az, tmp_path):
         assert r.code == 3, (url, r)
 
 
+@pytest.mark.parametrize("scheme", ["s3", "az", "gs"])
+def test_many_files_to_a_missing_bucket_stop_at_the_first_with_one_line(scheme, request, tmp_path,
+                                                                       monkeypatch):
+    """aws and s5cmd print a failure per file, each after a request; dsctl says it once
+    and stops (exit 3), whatever the command, and leaves the source untouched."""
+    store = store_in_env(scheme, request, tmp_path, monkeypatch)
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(300):
+        (src / f"f{i:03}.txt").write_bytes(b"x" * i)
+    store.put_many({f"in/f{i:03}.txt": b"y" * i for i in range(100)})
+    url = f"{scheme}://no-such-bucket-dsctl-{uuid.uuid4().hex[:8]}/deep/dir/"
+    # the last: server-side copies (SeaweedFS answers those with a 500, not NoSuchBucket)
+    for args in (("cp", "-r", f"{src}/", url), ("upload", src, url), ("sync", f"{src}/", url),
+                 ("--json", "cp", "-r", f"{src}/", url), ("cp", "-r", store.url("in/"), url)):
+        r = run(*args)
+        assert r.code == 3, (args, r)
+        _one_line_error(r)
+        assert r.err.count("dsctl: error:") == 1 and "bucket or container not found" in r.err, (args, r)
+        assert b'"copied"' not in r.out, (args, r)
+    assert len(list(src.iterdir())) == 300 and len(store.keys()) == 100
+
+
 def test_unknown_scheme_and_malformed_urls_are_usage_errors(tmp_path):
     # (`ls s3://` lists the buckets: tests/test_root_listing.py; elsewhere a bare scheme is malformed)
     for args in (("ls", "nosuchscheme://x/y"), ("cp", tmp_path, "s3:///no-bucket"), ("cp", tmp_path, "s3://"),

@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..errors import DsctlError, Interrupted
+from ..errors import DsctlError, Interrupted, MissingBucket
+from ..storage.containers import missing_container
 from ..storage.translate import translate
 from . import events as ev
 from .budget import Cancelled, MemoryBudget
@@ -51,13 +52,17 @@ class Engine:
         self.cancel = threading.Event()
         self.budget = MemoryBudget(options.memory, self.cancel)
         self._lock = threading.Lock()
+        self._check_lock = threading.Lock()
         self.summary = ev.Summary(dry_run=options.dry_run)
+        self.fatal: DsctlError | None = None   # ends the whole run (see _destination_gone)
+        self._asked = False                     # whether the destination's bucket was checked
         # A sink may say it draws no progress (quiet, -v lines, JSON): then only the
         # events it uses are made - with thousands of small files they add up.
         self.progress = bool(getattr(sink, "wants_progress", True))
 
     def run(self, items: Iterable[Item], exists: Callable[[Item], bool] | None = None) -> ev.Summary:
-        """Copy every item; per-item failures are reported, not raised."""
+        """Copy every item; per-item failures are reported, not raised - except a
+        missing destination bucket, which stops the run and is raised once."""
         started = time.monotonic()
         jobs = max(1, self.o.jobs)
         limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
@@ -68,13 +73,20 @@ class Engine:
             nfiles = nbytes = 0
             progress = self.progress
             for item in items:
+                if self.fatal is not None:
+                    break
                 if progress:
                     self.sink(ev.Planned(item.src.url(), item.dst.url(), item.size))
                 nfiles += 1
                 nbytes += item.size or 0
                 files.put(item)
+            if self.fatal is not None:
+                files.cancel()
+                raise self.fatal
             self.sink(ev.PlanComplete(nfiles, nbytes))
             files.close()
+            if self.fatal is not None:
+                raise self.fatal
             done = True
         except KeyboardInterrupt:
             self.cancel.set()
@@ -98,6 +110,8 @@ class Engine:
     def _one(self, item: Item, ctx: CopyContext, exists) -> None:
         src, dst = item.src.url(), item.dst.url()
         t0 = time.monotonic()
+        if self.fatal is not None:
+            return
         if item.error is not None:
             self._failed(item, item.error, t0)
             return
@@ -125,9 +139,27 @@ class Engine:
             return
         self._finish(ev.Finished("copied", src, dst, n, time.monotonic() - t0))
 
+    def _destination_gone(self, item: Item, err: DsctlError) -> bool:
+        """On the first failure, whether the destination's bucket or container is
+        missing (the error says so, or one look at the store does): then every other
+        file would fail alike - aws and s5cmd print a line and make a request for
+        each - so the run stops and raises it once."""
+        with self._check_lock:   # later failures wait for the answer, not print their own
+            if not self._asked:
+                self._asked = True
+                dst = item.dst.url()
+                self.fatal = (err if isinstance(err, MissingBucket) and err.url == dst
+                              else missing_container(item.dst))
+        if self.fatal is None:
+            return False
+        self.cancel.set()
+        return True
+
     def _failed(self, item: Item, exc: BaseException, t0: float) -> None:
         err = exc if isinstance(exc, DsctlError) else translate(exc, item.src.url())
         if err.url is None:
             err.url = item.src.url()
+        if self._destination_gone(item, err):
+            return
         self._finish(ev.Finished("failed", item.src.url(), item.dst.url(), 0, time.monotonic() - t0,
                                  error=str(err), exit_code=int(err.exit_code)))

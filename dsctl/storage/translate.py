@@ -176,6 +176,13 @@ _PREFIX = {E.NotFound: "not found", E.AccessDenied: "access denied", E.Transient
            E.Unsupported: "unsupported", E.UsageError: "invalid target", E.IntegrityError: "size mismatch"}
 
 
+def _gcs_upload_404(exc: BaseException) -> bool:
+    """gcsfs says only FileNotFoundError(<request url>); an upload (which needs no
+    object to exist) can only be "not found" for want of its bucket."""
+    return any(isinstance(e, FileNotFoundError) and "/upload/storage/v1/b/" in str(e)
+               for e in _chain(exc))
+
+
 def translate(exc: BaseException, url: str | None) -> E.DsctlError:
     """Turn any exception into a typed DsctlError about `url`."""
     if isinstance(exc, E.DsctlError):
@@ -187,8 +194,10 @@ def translate(exc: BaseException, url: str | None) -> E.DsctlError:
     prefix = _PREFIX.get(cls)
     if cls is E.NotFound:
         codes = {_code(e) for e in _chain(exc)}
-        message = ("bucket or container not found" if codes & {"NoSuchBucket", "ContainerNotFound"}
-                   else "not found")
+        if codes & {"NoSuchBucket", "ContainerNotFound"} or _gcs_upload_404(exc):
+            cls, message = E.MissingBucket, "bucket or container not found"
+        else:
+            message = "not found"
     elif prefix:
         message = f"{prefix}: {why}"
     else:
