@@ -103,6 +103,16 @@ def test_a_copy_or_sync_into_itself_is_refused_and_changes_nothing(wstore):
     r = run("cp", "-r", wstore.url("d/"), wstore.url("d2/"))
     assert r.code == 0, r
     assert wstore.get("d2/s/b.txt") == b"B"
+    # ... nor is a place an --exclude drops whole (as in rclone); twice, so the second run
+    # lists the first one's copies and must leave them out
+    for _ in range(2):
+        r = run("cp", "-r", wstore.url("d/"), wstore.url("d/backup/"), "--exclude", "backup/**")
+        assert r.code == 0, r
+    assert wstore.keys() == set(seed) | {f"d2/{k[2:]}" for k in seed} | {"d/backup/a.txt",
+                                                                        "d/backup/s/b.txt",
+                                                                        "d/backup/z.txt"}
+    r = run("cp", "-r", wstore.url("d/"), wstore.url("d/b2/"), "--exclude", "b2/*")  # one level only
+    assert r.code == 2 and "into itself" in r.err, r
 
 
 def test_downloaded_files_get_the_usual_mode(store, tmp_path):

@@ -33,6 +33,12 @@ class PathFilter:
     def __bool__(self) -> bool:
         return bool(self.include or self.exclude)
 
+    def drops_tree(self, rel_dir: str) -> bool:
+        """Whether every path below directory `rel_dir` is excluded, by a pattern
+        `X/**` whose X matches `rel_dir` (as rclone users write `--exclude 'backup/**'`)."""
+        return any(p.lstrip("/").endswith("/**") and _compile(p.lstrip("/")[:-3]).fullmatch(rel_dir)
+                   for p in self.exclude)
+
     def keep(self, rel: str) -> bool:
         if self.include and not any(_matches(p, rel) for p in self.include):
             return False

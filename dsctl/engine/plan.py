@@ -169,7 +169,7 @@ class Planner:
                 root = _glob_root(src.path)
                 for path, meta in matches.items():
                     if _is_dir_info(meta):
-                        self._refuse_into_itself(src.at(path), _rel(path, root))
+                        self._refuse_into_itself(src.at(path), _rel(path, root), excludable=False)
             elif src.loc.trailing_slash:
                 self._refuse_into_itself(src, "")
         for src in self.sources:
@@ -191,12 +191,15 @@ class Planner:
             err = UsageError("source and destination are the same file", s.url())
         return Item(s, dst, size, rel, err)
 
-    def _refuse_into_itself(self, src: Endpoint, prefix: str) -> None:
+    def _refuse_into_itself(self, src: Endpoint, prefix: str, excludable: bool = True) -> None:
         """A directory copied to a place inside itself would list its own copies as it
         goes (a listing streams), copying them again without end: refuse, as cp and
-        rclone do."""
+        rclone do - unless an --exclude drops that whole place from the copy, as in
+        rclone. Not for a glob's directories: the place would also take the copies of
+        the glob's other matches, which the directory's walk would then copy again."""
         into = self.dst.child(prefix) if prefix else self.dst
-        if src.contains(into):
+        below = src.below(into)
+        if below is not None and not (below and excludable and self.filters.drops_tree(below)):
             raise UsageError(f"cannot copy a directory into itself: {into.url()} is inside the source",
                              src.url())
 
