@@ -140,12 +140,12 @@ class Engine:
         self._finish(ev.Finished("copied", src, dst, n, time.monotonic() - t0))
 
     def _destination_gone(self, item: Item, err: DsctlError) -> bool:
-        """On the first failure, whether the destination's bucket or container is
-        missing (the error says so, or one look at the store does): then every other
-        file would fail alike - aws and s5cmd print a line and make a request for
-        each - so the run stops and raises it once."""
+        """On the first failure that is not the source's alone, whether the
+        destination's bucket or container is missing (the error says so, or one look
+        at the store does): then every other file would fail alike - aws and s5cmd
+        print a line and make a request for each - so the run stops and raises it once."""
         with self._check_lock:   # later failures wait for the answer, not print their own
-            if not self._asked:
+            if not self._asked and err.url != item.src.url():
                 self._asked = True
                 dst = item.dst.url()
                 self.fatal = (err if isinstance(err, MissingBucket) and err.url == dst
