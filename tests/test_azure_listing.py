@@ -157,22 +157,24 @@ def test_copy_between_containers_is_server_side_and_keeps_properties(container, 
 
 class _SlowCopy(BaseHTTPRequestHandler):
     """Answers Copy Blob as the service does for a copy it finishes later: 202 with
-    `x-ms-copy-status: pending`, then HEADs report pending until `heads` is used up,
-    then the final `status`."""
+    `x-ms-copy-status: pending` and a copy id, then HEADs report pending until `heads`
+    is used up, then the final `status`. Abort Copy Blob is answered 204."""
     heads = 2
     status = "success"
     seen: list = []
 
     def _answer(self, code: int, copy_status: str) -> None:
-        self.seen.append((self.command, self.path, self.headers.get("x-ms-copy-source")))
+        self.seen.append((self.command, self.path, self.headers.get("x-ms-copy-source")
+                          or self.headers.get("x-ms-copy-action")))
         self.send_response(code)
         self.send_header("x-ms-copy-status", copy_status)
+        self.send_header("x-ms-copy-id", "id-42")
         self.send_header("x-ms-copy-status-description", "source changed" if copy_status == "failed" else "")
         self.send_header("content-length", "0")
         self.end_headers()
 
     def do_PUT(self):
-        self._answer(202, "pending")
+        self._answer(204 if "comp=copy" in self.path else 202, "pending")
 
     def do_HEAD(self):
         cls = type(self)
@@ -183,8 +185,10 @@ class _SlowCopy(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("final", ["success", "failed"])
-def test_a_pending_copy_is_awaited_and_a_failed_one_is_an_error(final):
+@pytest.mark.parametrize("final", ["success", "failed", "stopped"])
+def test_a_pending_copy_is_awaited_a_failed_one_is_an_error_a_stopped_one_aborted(final):
+    """`stopped`: the run is cancelled (Ctrl-C) during the polls - the copy is aborted
+    on the service instead of being left to finish after dsctl has exited."""
     from dsctl.storage.azclient import AzureClient, AzureTarget
     from dsctl.storage.rest import StoreError
 
@@ -194,13 +198,42 @@ def test_a_pending_copy_is_awaited_and_a_failed_one_is_an_error(final):
     try:
         c = AzureClient(AzureTarget(f"http://127.0.0.1:{srv.server_port}/acct", "acct", "a2V5"))
         waits: list[float] = []
+
+        def wait(seconds):
+            waits.append(seconds)
+            return final == "stopped" and len(waits) == 2   # the Event is set at the 2nd poll
+
         if final == "success":
-            c.copy("c1", "a b.txt", "c2", "x/y.txt", sleep=waits.append)
+            c.copy("c1", "a b.txt", "c2", "x/y.txt", wait=wait)
         else:
-            with pytest.raises(StoreError, match="copy failed: .*source changed"):
-                c.copy("c1", "a b.txt", "c2", "x/y.txt", sleep=waits.append)
+            with pytest.raises(StoreError, match="copy failed: .*source changed" if final == "failed"
+                               else "copy stopped: .*aborted"):
+                c.copy("c1", "a b.txt", "c2", "x/y.txt", wait=wait)
     finally:
         srv.shutdown()
     source = f"http://127.0.0.1:{srv.server_port}/acct/c1/a%20b.txt"
+    if final == "stopped":
+        assert handler.seen == [("PUT", "/acct/c2/x/y.txt", source), ("HEAD", "/acct/c2/x/y.txt", None),
+                                ("PUT", "/acct/c2/x/y.txt?comp=copy&copyid=id-42", "abort")]
+        assert waits == [0.1, 0.2]
+        return
     assert handler.seen == [("PUT", "/acct/c2/x/y.txt", source)] + [("HEAD", "/acct/c2/x/y.txt", None)] * 3
     assert waits == [0.1, 0.2, 0.4]   # polled with a growing pause, not in a busy loop
+
+
+def test_abort_copy_is_signed_as_the_service_checks(container, azure_server):
+    """Abort Copy Blob against the real Azurite: it completes every copy at once, so
+    there is nothing to abort and it answers 409 (CopyIdMismatch) - which it only
+    does once the request's signature (comp and copyid in the signed resource) passed.
+    A wrong key gets its 403, so the check can fail."""
+    from dsctl.storage.azclient import AzureClient, AzureTarget
+    from dsctl.storage.rest import StoreError
+
+    container.upload_blob("f.txt", b"x")
+    ok = AzureClient(AzureTarget(azure_server.blob_endpoint, azure_server.account_name,
+                                 azure_server.account_key))
+    ok._abort_copy(container.container_name, "f.txt", "00000000-0000-0000-0000-000000000000")
+    bad = AzureClient(AzureTarget(azure_server.blob_endpoint, azure_server.account_name, "d3Jvbmc="))
+    with pytest.raises(StoreError) as e:
+        bad._abort_copy(container.container_name, "f.txt", "00000000-0000-0000-0000-000000000000")
+    assert e.value.status == 403

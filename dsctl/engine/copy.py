@@ -74,7 +74,7 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
         store = getattr(src, "store", None)
         if store is not None and store is getattr(dst, "store", None) and store.can_copy(src.path, dst.path, size):
             with translating(f"{src.url()} -> {dst.url()}"):
-                store.copy(src.path, dst.path)
+                store.copy(src.path, dst.path, ctx.cancel.wait)
             progress(size)
             return size
         if src.fs is not None and src.fs is dst.fs and src.backend.server_side_copy:

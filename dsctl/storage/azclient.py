@@ -81,11 +81,14 @@ class AzureClient(RestClient):
                          b"" if method == "PUT" else None)
 
     def copy(self, src_container: str, src_blob: str, container: str, blob: str,
-             sleep=time.sleep) -> None:
+             wait=time.sleep) -> None:
         """Copy Blob within this account (any two containers), returning once the
         service reports the copy done: within an account it usually is when the
         request returns; a copy it answers as `pending` is polled (0.1 s doubling to
         5 s) until it succeeds, or raises StoreError when it fails or is aborted.
+        `wait(seconds)` pauses between polls; if it returns true (a threading.Event's
+        wait: the run was stopped) the copy is aborted on the service (Abort Copy
+        Blob) rather than left running after dsctl exits, and StoreError is raised.
         Properties and metadata come along, as with S3 CopyObject. Repeating the
         request is harmless (the same source over the same destination), so it is
         retried like a read."""
@@ -94,15 +97,26 @@ class AzureClient(RestClient):
         r = self._request("PUT", container, blob, {}, {"x-ms-copy-source": source})
         if r.status not in (200, 202):
             raise StoreError.of(r.status, r.reason, r.body)
-        h, wait = r.headers, 0.1
+        h, pause, copy_id = r.headers, 0.1, r.headers.get("x-ms-copy-id")
         while h.get("x-ms-copy-status", "success") == "pending":
-            sleep(wait)
-            wait = min(wait * 2, 5.0)
+            if wait(pause):
+                self._abort_copy(container, blob, copy_id)
+                raise StoreError(f"copy stopped: {container}/{blob} (aborted on the service)")
+            pause = min(pause * 2, 5.0)
             h = self._properties(container, blob)
         status = h.get("x-ms-copy-status", "success")
         if status != "success":
             why = h.get("x-ms-copy-status-description") or "no reason given"
             raise StoreError(f"copy {status}: {container}/{blob} from {src_container}/{src_blob}: {why}")
+
+    def _abort_copy(self, container: str, blob: str, copy_id: str | None) -> None:
+        """Abort Copy Blob; a copy that ended meanwhile (409) has nothing to abort."""
+        if not copy_id:
+            return
+        r = self._request("PUT", container, blob, {"comp": "copy", "copyid": copy_id},
+                          {"x-ms-copy-action": "abort"})
+        if r.status not in (200, 202, 204, 409):
+            raise StoreError.of(r.status, r.reason, r.body)
 
     def _properties(self, container: str, blob: str) -> dict[str, str]:
         r = self._request("HEAD", container, blob, {})

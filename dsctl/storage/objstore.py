@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
@@ -257,12 +258,14 @@ class FastBackend(Metadata):
             return False
         return self.scheme != "s3" or size <= MAX_COPY_OBJECT
 
-    def copy(self, src: str, dst: str) -> None:
+    def copy(self, src: str, dst: str, wait=time.sleep) -> None:
+        """`wait`: the pause between polls of an Azure copy still pending (see
+        AzureClient.copy: an Event's wait aborts the copy once the Event is set)."""
         (sb, skey), (db, dkey) = self.split(src), self.split(dst)
         if self.scheme == "s3":   # one signed PUT each, no obstore import
             self.s3.copy(sb, skey, db, dkey)
         else:
-            self.az.copy(sb, skey, db, dkey)
+            self.az.copy(sb, skey, db, dkey, wait)
 
 
 class FastWriter:
