@@ -49,3 +49,31 @@ def test_output_that_cannot_be_written_is_a_one_line_error(tmp_path, args):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dsctl: error: "), err
     assert lines[0].endswith("No space left on device"), err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_0(tmp_path):
+    """`dsctl … | head` under `set -o pipefail`: the reader closing the pipe is not a
+    failure (README), for every command that writes data - before, cat and ls exited 1
+    (click's own EPIPE handling) and cp/artifact get to `-` exit 5 with two errors."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(8 * 1024 * 1024))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(4000):
+        (tree / f"f{i:05d}.txt").write_bytes(b"x")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["DSCTL_CONFIG_DIR"] = str(tmp_path / "cfg")
+    env["DSCTL_ARTIFACT_ROOT"] = str(tmp_path / "root")
+    dsctl = [sys.executable, "-m", "dsctl"]
+    logged = subprocess.run([*dsctl, "-q", "artifact", "log", str(big), "store://artifacts/p/big"],
+                            cwd=REPO, env=env, capture_output=True, timeout=120)
+    assert logged.returncode == 0, logged.stderr
+    for args in (["cat", big], ["ls", "-r", tree], ["cp", big, "-"],
+                 ["artifact", "get", "store://artifacts/p/big", "-"]):
+        p = subprocess.Popen([*dsctl, *map(str, args)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=REPO, env=env)
+        assert len(p.stdout.read(10)) == 10
+        p.stdout.close()   # as `head -c 10` does
+        err = p.stderr.read().decode()
+        assert p.wait(timeout=120) == 0, (args, err)
+        assert "error" not in err and "Traceback" not in err, (args, err)

@@ -78,7 +78,19 @@ def _run(cli, args, debug: bool) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _reader_gone() -> int:
+    """The reader of stdout went away (`dsctl cat … | head`): stop quietly, exit 0,
+    as cat and aws s3 cp - do under `set -o pipefail`."""
+    try:
+        sys.stdout = open(os.devnull, "w")
+    except OSError:
+        pass
+    return ExitCode.OK
+
+
 def _dispatch(cli, args, debug: bool) -> int:
+    from .app import ReaderGone
+
     try:
         cli.main(args=args, prog_name="dsctl", standalone_mode=False)
         return ExitCode.OK
@@ -104,13 +116,8 @@ def _dispatch(cli, args, debug: bool) -> int:
         remove_empty_dirs()
         _say("dsctl: interrupted")
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`dsctl cat … | head`): stop quietly.
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return ExitCode.OK
+    except (BrokenPipeError, ReaderGone):
+        return _reader_gone()
     except Exception as e:  # noqa: BLE001 - last resort: still one line, still typed
         from ..storage.translate import translate
 

@@ -90,6 +90,18 @@ class _LazyGroup(click.Group):
                 self.add_command(command)
         return super().get_command(ctx, name)
 
+    def invoke(self, ctx):
+        # click's main() turns an EPIPE into exit 1 (even with standalone_mode=False);
+        # lift it past click so that main() can end a run whose reader left with 0.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as e:
+            raise ReaderGone() from e
+
+
+class ReaderGone(Exception):
+    """stdout's reader went away (`dsctl cat … | head`)."""
+
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -41,6 +41,14 @@ class TransferOptions:
     follow_symlinks: bool = True    # local sources: False skips every symlink (--no-follow-symlinks)
 
 
+def _broken_pipe(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, BrokenPipeError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _no_progress(_n: int) -> None:
     pass
 
@@ -54,7 +62,7 @@ class Engine:
         self._lock = threading.Lock()
         self._check_lock = threading.Lock()
         self.summary = ev.Summary(dry_run=options.dry_run)
-        self.fatal: DsctlError | None = None   # ends the whole run (see _destination_gone)
+        self.fatal: BaseException | None = None   # ends the whole run (_destination_gone, _failed)
         self._asked = False                     # whether the destination's bucket was checked
         # A sink may say it draws no progress (quiet, -v lines, JSON): then only the
         # events it uses are made - with thousands of small files they add up.
@@ -156,6 +164,12 @@ class Engine:
         return True
 
     def _failed(self, item: Item, exc: BaseException, t0: float) -> None:
+        if item.dst.is_stdio and _broken_pipe(exc):
+            # the reader went away (`| head`): not this file's failure - the run ends and
+            # main() stops quietly, as for any other command's output
+            self.fatal = BrokenPipeError()
+            self.cancel.set()
+            return
         err = exc if isinstance(exc, DsctlError) else translate(exc, item.src.url())
         if err.url is None:
             err.url = item.src.url()
