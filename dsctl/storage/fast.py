@@ -60,8 +60,11 @@ def enabled() -> bool:
 
 
 def key_ok(key: str) -> bool:
-    """True if obstore names this key exactly (its paths drop empty and dot segments)."""
+    """True if obstore names this key exactly (its paths drop empty and dot segments,
+    and refuse ASCII control characters - a tab or newline is a legal S3 key)."""
     if not key or key.startswith("/") or key.endswith("/") or "//" in key:
+        return False
+    if not key.isprintable() and any(c < " " or c == "\x7f" for c in key):
         return False
     return not any(seg in (".", "..") for seg in key.split("/"))
 
