@@ -13,6 +13,7 @@ Items are yielded lazily so the engine starts copying while listing runs.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from urllib.parse import unquote
@@ -110,12 +111,15 @@ def refused(problem: str, url: str) -> DsctlError:
     return Unsupported(f"not copied: {problem}", url)
 
 
+_WINDOWS = os.name == "nt"
+
+
 def unsafe_reason(rel: str) -> str | None:
     """Why a relative key must not be written below a local directory, if so."""
     if "\\" in rel:
         return "contains a backslash"
-    if rel.startswith("/") or re.match(r"^[A-Za-z]:", rel):
-        return "is an absolute path"
+    if rel.startswith("/") or (_WINDOWS and re.match(r"^[A-Za-z]:", rel)):
+        return "is an absolute path"   # `c:x` is a drive only on Windows; elsewhere a name
     parts = rel.split("/")
     if any(p == ".." for p in parts):
         return "escapes the destination with '..'"
