@@ -300,3 +300,20 @@ def test_stdin_and_stdout(wstore):
     assert r.code == 0 and wstore.get("from-stdin.txt") == b"piped bytes", r
     r = run("cp", wstore.url("from-stdin.txt"), "-")
     assert r.code == 0 and r.out == b"piped bytes", r
+
+
+def test_dot_copies_the_contents_of_the_current_directory(wstore, tmp_path, monkeypatch):
+    """`cp -r . DST/` and `upload . DST/` copy what is in `.`, as GNU cp, aws s3 cp and
+    rsync do; before, dsctl copied into DST/<name of the current directory>/."""
+    here = tmp_path / "work" / "sub"
+    (here / "deep").mkdir(parents=True)
+    (here / "s.txt").write_bytes(b"s")
+    (here / "deep" / "d.csv").write_bytes(b"d")
+    monkeypatch.chdir(here / "deep")
+    assert run("cp", "-r", ".", wstore.url("a/")).code == 0
+    assert run("cp", "-r", "..", wstore.url("b/")).code == 0
+    assert run("upload", ".", wstore.url("c/")).code == 0
+    assert run("cp", "-r", str(here) + "/.", wstore.url("e/")).code == 0
+    assert {k: wstore.get(k) for k in wstore.keys()} == {
+        "a/d.csv": b"d", "b/s.txt": b"s", "b/deep/d.csv": b"d", "c/d.csv": b"d",
+        "e/s.txt": b"s", "e/deep/d.csv": b"d"}

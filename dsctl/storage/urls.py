@@ -34,7 +34,14 @@ class Location(NamedTuple):
 
     @property
     def trailing_slash(self) -> bool:
-        return self.raw.endswith("/") or (self.scheme == "local" and self.raw.endswith(os.sep))
+        """Whether the URL names a directory's contents (`d/`). A local `.` or `..`
+        (`cp -r . dst/`) does too: it has no name of its own to copy the directory
+        under - GNU cp, aws s3 cp and rsync copy the contents."""
+        if self.raw.endswith("/"):
+            return True
+        if self.scheme != "local":
+            return False
+        return self.raw.endswith(os.sep) or self.raw.replace(os.sep, "/").rsplit("/", 1)[-1] in (".", "..")
 
     @property
     def has_glob(self) -> bool:
