@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -136,6 +137,27 @@ def test_many_files_to_a_missing_bucket_stop_at_the_first_with_one_line(scheme, 
         assert r.err.count("dsctl: error:") == 1 and "bucket or container not found" in r.err, (args, r)
         assert b'"copied"' not in r.out, (args, r)
     assert len(list(src.iterdir())) == 300 and len(store.keys()) == 100
+
+
+def test_a_missing_source_among_several_fails_alone(s3, tmp_path):
+    """GNU cp copies the other sources and exits 1; dsctl stopped at the missing one
+    after copying those before it (what got copied hung on argument order), with no
+    summary and no --json summary event."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"a")
+    (src / "zero").write_bytes(b"")
+    for cmd in ("cp", "upload"):
+        dest = s3.url(f"{cmd}/")
+        r = run("--json", cmd, src / "a.txt", src / "nonexist", src / "zero", dest)
+        assert r.code == 1, r
+        events = [json.loads(line) for line in r.lines]
+        assert [e["event"] for e in events if e.get("src", "").endswith("nonexist")] == ["failed"], events
+        assert events[-1] == {**events[-1], "event": "summary", "copied": 2, "failed": 1}, events
+    assert {k: s3.get(k) for k in s3.keys()} == {"cp/a.txt": b"a", "cp/zero": b"",
+                                                 "upload/a.txt": b"a", "upload/zero": b""}
+    r = run("cp", src / "nope1", src / "nope2", tmp_path / "out/")   # every source missing: 3
+    assert r.code == 3 and r.err.count("not found") == 2, r
 
 
 def test_unknown_scheme_and_malformed_urls_are_usage_errors(tmp_path):

@@ -177,7 +177,16 @@ class Planner:
             elif src.loc.trailing_slash:
                 self._refuse_into_itself(src, "")
         for src in self.sources:
-            yield from self._expand(src, globbed.get(id(src)))
+            if len(self.sources) == 1:
+                yield from self._expand(src, globbed.get(id(src)))
+                continue
+            try:
+                yield from self._expand(src, globbed.get(id(src)))
+            except NotFound as e:
+                # one missing source among several is that item's failure: the others
+                # still go, and the run ends with exit 1 and the summary (as GNU cp)
+                rel = basename(src.path)
+                yield Item(src, self.dst.child(rel) if self.dst_is_dir else self.dst, None, rel, e)
 
     def _item(self, src: Endpoint, path: str, rel: str, size: int | None,
               single: bool = False, meta: dict | None = None) -> Item:
