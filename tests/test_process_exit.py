@@ -69,7 +69,9 @@ def test_a_reader_that_goes_away_ends_the_command_quietly_with_0(tmp_path):
                             cwd=REPO, env=env, capture_output=True, timeout=120)
     assert logged.returncode == 0, logged.stderr
     for args in (["cat", big], ["ls", "-r", tree], ["cp", big, "-"],
-                 ["artifact", "get", "store://artifacts/p/big", "-"]):
+                 ["artifact", "get", "store://artifacts/p/big", "-"],
+                 ["cp", "-r", "--dry-run", f"{tree}/", tmp_path / "dry/"],   # a line per file
+                 ["--json", "cp", "-r", f"{tree}/", tmp_path / "json/"]):
         p = subprocess.Popen([*dsctl, *map(str, args)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, cwd=REPO, env=env)
         assert len(p.stdout.read(10)) == 10

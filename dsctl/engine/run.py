@@ -56,7 +56,7 @@ def _no_progress(_n: int) -> None:
 class Engine:
     def __init__(self, options: TransferOptions, sink: ev.Sink = ev.null_sink):
         self.o = options
-        self.sink = sink
+        self._sink = sink
         self.cancel = threading.Event()
         self.budget = MemoryBudget(options.memory, self.cancel)
         self._lock = threading.Lock()
@@ -110,6 +110,17 @@ class Engine:
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
+    def sink(self, e: ev.Event) -> None:
+        """Hand an event to the renderer. Its stdout may be a pipe whose reader left
+        (`dsctl cp --dry-run … | head`): that ends the run - main() stops quietly -
+        rather than failing each file that has a line to print."""
+        try:
+            self._sink(e)
+        except BrokenPipeError:
+            if self.fatal is None:
+                self.fatal = BrokenPipeError()
+            self.cancel.set()
+
     def _finish(self, e: ev.Finished) -> None:
         with self._lock:
             self.summary.add(e)
@@ -156,8 +167,9 @@ class Engine:
             if not self._asked and err.url != item.src.url():
                 self._asked = True
                 dst = item.dst.url()
-                self.fatal = (err if isinstance(err, MissingBucket) and err.url == dst
-                              else missing_container(item.dst))
+                gone = (err if isinstance(err, MissingBucket) and err.url == dst
+                        else missing_container(item.dst))
+                self.fatal = self.fatal or gone
         if self.fatal is None:
             return False
         self.cancel.set()
