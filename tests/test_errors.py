@@ -163,7 +163,9 @@ def test_a_missing_source_among_several_fails_alone(s3, tmp_path):
 def test_unknown_scheme_and_malformed_urls_are_usage_errors(tmp_path):
     # (`ls s3://` lists the buckets: tests/test_root_listing.py; elsewhere a bare scheme is malformed)
     for args in (("ls", "nosuchscheme://x/y"), ("cp", tmp_path, "s3:///no-bucket"), ("cp", tmp_path, "s3://"),
-                 ("cp", "file://relative/path", tmp_path), ("stat", "az://"), ("ls", "s3:///b"), ("cp", "-r")):
+                 ("cp", "file://relative/path", tmp_path), ("stat", "az://"), ("ls", "s3:///b"), ("cp", "-r"),
+                 ("stat", "-"), ("check", "-", tmp_path),   # were "'NoneType' object has no …", 1
+                 ("sync", "--checksum", "--size-only", tmp_path, tmp_path / "o")):   # was: last won
         r = run(*args)
         assert r.code == 2, (args, r)
         _one_line_error(r)

@@ -15,14 +15,14 @@ from .transfer_cmds import _options, _transfer_options, follow_option
 @click.argument("src", shell_complete=urls)
 @click.argument("dst", shell_complete=urls)
 @click.option("--delete", is_flag=True, help="Remove destination files that SRC does not have.")
-@click.option("--checksum", "mode", flag_value="checksum", help="Compare content hashes, not times.")
-@click.option("--size-only", "mode", flag_value="size", help="Compare sizes only.")
+@click.option("--checksum", is_flag=True, help="Compare content hashes, not times.")
+@click.option("--size-only", is_flag=True, help="Compare sizes only.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @follow_option
 @_transfer_options
 @output_options
 @pass_app
-def sync(app, src, dst, delete, mode, dry_run, no_follow, jobs, part_size, **transfer):
+def sync(app, src, dst, delete, checksum, size_only, dry_run, no_follow, jobs, part_size, **transfer):
     """Make DST match the contents of SRC; unchanged files are skipped.
 
     Unchanged means equal size and a destination no older than the source
@@ -30,6 +30,10 @@ def sync(app, src, dst, delete, mode, dry_run, no_follow, jobs, part_size, **tra
     """
     from ..ops.sync import sync as do_sync
     from ..ops.transfer import outcome
+
+    if checksum and size_only:   # SPEC: [--checksum|--size-only], one rule or the other
+        raise click.UsageError("--checksum and --size-only cannot be used together")
+    mode = "checksum" if checksum else "size" if size_only else None
 
     opts = _options(jobs, part_size, dry_run=dry_run, follow_symlinks=not no_follow, **transfer)
 

@@ -132,6 +132,8 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
 def stat(url: str) -> dict:
     """Metadata of one file or directory, normalised, with backend extras."""
     ep = resolve(url)
+    if ep.is_stdio:
+        raise UsageError("cannot stat stdin")
     meta = info(ep, want_dir=True)
     out = {"url": ep.url(), "type": meta.get("type", "file"), "size": meta.get("size"),
            "modified": modified_of(meta)}

@@ -116,6 +116,8 @@ class CheckResult:
 def check(src_url: str, dst_url: str, jobs: int = 16) -> CheckResult:
     """Compare two trees by size and sha256; lists every difference."""
     src, dst = resolve(src_url), resolve(dst_url)
+    if src.is_stdio or dst.is_stdio:
+        raise UsageError("check compares directories, not stdin/stdout")
     if not (src.concurrent_safe and dst.concurrent_safe):
         jobs = 1
     a, b = _tree(src, True, "follow"), _tree(dst, True, "follow")   # both only read
