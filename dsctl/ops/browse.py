@@ -88,8 +88,8 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
         matches = glob(ep)
         if not matches:
             raise NotFound("no match for pattern", ep.url())
-        for path in sorted(matches):
-            yield _entry(ep, path, path, matches[path])
+        for path in sorted(matches):   # each match by its URL, which can be pasted back
+            yield _entry(ep, path, ep.url(path), matches[path])
         return
     if not ep.path and ep.backend.scheme in ("s3", "gs", "az"):   # `ls s3://`: the buckets
         if recursive:
