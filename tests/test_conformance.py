@@ -165,6 +165,12 @@ def test_globs(store, tmp_path):
     assert _files(tmp_path / "deep") == {"sub/d.txt": b"d"}
     r = run("cp", store.url("g/*.nothing"), tmp_path / "none/")
     assert r.code == 3, r
+    # without -r a matched directory is said to be left out (GNU cp), not silently
+    r = run("cp", store.url("g/*"), tmp_path / "top/")
+    assert r.code == 1 and "is a directory; use -r" in r.err and store.url("g/sub") in r.err, r
+    assert _files(tmp_path / "top") == {"a.txt": b"a", "b.txt": b"b", "c.csv": b"c"}
+    r = run("cp", store.url("g/s*"), tmp_path / "dirs-only/")
+    assert r.code == 2 and "use -r" in r.err, r
 
 
 def test_include_exclude(store, tmp_path):

@@ -262,7 +262,10 @@ class Planner:
             rel = _rel(path, root)
             if _is_dir_info(meta):
                 if not self.recursive:
-                    continue  # like cp: directories matched by a glob need -r
+                    # like GNU cp ("-r not specified; omitting directory"): said, not silent
+                    yield Item(src.at(path), self.dst.child(rel), None, rel,
+                               UsageError("is a directory; use -r to copy it", src.url(path)))
+                    continue
                 sub = src.at(path)
                 for r, m in walk_files(sub, links=self.links):
                     if not self.filters or self.filters.keep(join(rel, r)):
