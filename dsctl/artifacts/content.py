@@ -11,7 +11,9 @@ root does not have yet (objects/sha256/<aa>/<hash>), carrying the hash of pass
 1 (Item.sha256): the engine checks the bytes it moves against it before the
 blob is committed, so what is stored is exactly what was hashed - a file
 changed in between fails the log (exit 6) and leaves no blob. Blobs already
-present are reported as skipped, so progress and --json look like cp.
+present with the right size are reported as skipped (not read: the fast
+path), so progress and --json look like cp; a blob of another size is damaged
+and is stored again over it.
 """
 
 from __future__ import annotations
@@ -112,19 +114,22 @@ def _hash(ep: Endpoint, f: SourceFile, cancel: threading.Event) -> tuple[str, in
     return h.hexdigest(), n
 
 
-def missing(project_ep: Endpoint, digests: set[str]) -> set[str]:
-    """The digests with no blob yet (one listing per shard directory)."""
-    shards = sorted({d[:2] for d in digests})
-    present: set[str] = set()
+def missing(project_ep: Endpoint, sizes: dict[str, int]) -> set[str]:
+    """The digests (of `sizes`: digest -> size) that need storing: no blob yet, or a
+    blob whose size is not the content's (damaged: stored again over it). A blob of
+    the right size is trusted without reading it (one listing per shard directory)."""
+    shards = sorted({d[:2] for d in sizes})
+    present: dict[str, int | None] = {}
     with ThreadPoolExecutor(min(16, len(shards) or 1)) as pool:
-        for names in pool.map(lambda s: storeio.list_names(project_ep.child(layout.shard(s))), shards):
-            present.update(names)
-    return digests - present
+        for found in pool.map(lambda s: storeio.list_sizes(project_ep.child(layout.shard(s))), shards):
+            present.update(found)
+    return {d for d, n in sizes.items() if d not in present or present[d] != n}
 
 
 def upload(content: Content, project_ep: Endpoint, sink: ev.Sink, jobs: int = 32) -> ev.Summary:
-    """Store every blob the root lacks through the engine (pass 2)."""
-    todo = missing(project_ep, {f.sha256 for f in content.files})
+    """Store every blob the root lacks, or holds with the wrong size, through the
+    engine (pass 2)."""
+    todo = missing(project_ep, {f.sha256: f.size for f in content.files})
     items, seen = [], set()
     for f in content.files:
         if f.sha256 in seen:
@@ -134,3 +139,14 @@ def upload(content: Content, project_ep: Endpoint, sink: ev.Sink, jobs: int = 32
                           f.rel or content.name, sha256=f.sha256))
     opts = TransferOptions(jobs=jobs, skip_existing=True)
     return Engine(opts, sink).run(items, lambda item: basename(item.dst.path) not in todo)
+
+
+def store_manifest(content: Content, project_ep: Endpoint) -> None:
+    """Store a directory's manifest blob: create-only, but one already there with
+    another size is damaged and is replaced (the bytes are content-addressed, so
+    concurrent writers write the same ones)."""
+    ep = project_ep.child(layout.blob(content.sha256))
+    if storeio.put_new(ep, content.manifest):
+        return
+    if missing(project_ep, {content.sha256: len(content.manifest)}):
+        storeio.put(ep, content.manifest)

@@ -7,10 +7,16 @@ stdout (files only). The version's tree (a VerifiedFS) decides the names; the
 bytes are copied from the stored blobs themselves, like any cp (parallel
 ranges, the fast path), and the engine checks each file against its recorded
 sha256 before committing it (Item.sha256). On a mismatch the file's
-destination is discarded by the engine, and for a directory everything this run
-wrote is removed. The result is IntegrityError (exit 6). On stdout, bytes
-before the last chunk (8 MiB) have already gone out when a mismatch is found;
-the exit code says so.
+destination is discarded by the engine.
+
+A get that fails (any failed file, or an interrupt) is undone (rollback.py):
+files it added are removed, and a local file that was there before gets its
+original bytes back (it was hard-linked aside before the engine could write
+it). On a store destination, objects that existed before are never deleted;
+ones already overwritten keep the new, verified content, and the error says
+so. A mismatch is IntegrityError (exit 6). On stdout, bytes before the last
+chunk (8 MiB) have already gone out when a mismatch is found; the exit code
+says so.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from ..errors import DsctlError, IntegrityError, UsageError
 from ..ops.transfer import outcome
 from ..storage import Endpoint, resolve
 from ..storage.listing import exists
-from ..storage.translate import translating
 from .history import History
+from .rollback import Rollback, Undone
 from .root import project_endpoint
 from .uri import parse_uri
 from .view import version_endpoint
@@ -53,7 +59,11 @@ def get(url: str, dest: str | None, sink: ev.Sink = ev.null_sink, jobs: int = 32
     src = version_endpoint(history.project_ep, record, pinned, strict=True)
     planner = Planner([src], dst, recursive=is_dir)
     target = dst.child(record["name"]) if planner.dst_is_dir else dst
-    existed = not dst.is_stdio and _exists(target)
+    keep = not dst.is_stdio
+    existed = keep and _exists(target)
+    rollback = Rollback(target)
+    if keep and is_dir:
+        rollback.snapshot()
     planned: dict[str, Endpoint] = {}
     copied: list[str] = []
 
@@ -65,16 +75,35 @@ def get(url: str, dest: str | None, sink: ev.Sink = ev.null_sink, jobs: int = 32
     def items() -> Iterator[Item]:
         for item in planner:
             planned[item.dst.url()] = item.dst
+            if keep and item.error is None:
+                rollback.guard(item.dst)   # before the engine may write there
             yield _from_blob(item, src.fs, history.project_ep)
 
-    summary = Engine(TransferOptions(jobs=jobs), tee).run(items())
+    def undo() -> Undone | None:
+        if not keep:
+            return None
+        undone = rollback.undo([planned[u] for u in copied if u in planned])
+        if target.is_local and not existed and os.path.isdir(target.path):
+            shutil.rmtree(target.path, ignore_errors=True)   # all of it was made by this run
+        return undone
+
+    try:
+        summary = Engine(TransferOptions(jobs=jobs), tee).run(items())
+    except BaseException as exc:
+        undone = undo()
+        if isinstance(exc, DsctlError) and undone is not None:
+            exc.message += _left(undone)
+        raise
     if summary.failed:
-        if not dst.is_stdio:
-            _undo([planned[u] for u in copied if u in planned], target, existed)
+        undone = undo()
         if any(f.exit_code == IntegrityError.exit_code for f in summary.failures):
-            raise IntegrityError(f"{pinned.split('@')[0]} failed verification"
-                                 f"{'; nothing was kept' if not dst.is_stdio else ''}", pinned)
-        outcome(summary)
+            raise IntegrityError(f"{pinned.split('@')[0]} failed verification{_left(undone)}", pinned)
+        try:
+            outcome(summary)
+        except DsctlError as exc:
+            exc.message += _left(undone)
+            raise
+    rollback.commit()
     return GetResult(record, pinned, summary)
 
 
@@ -95,13 +124,21 @@ def _exists(ep: Endpoint) -> bool:
         return False
 
 
-def _undo(written: list[Endpoint], target: Endpoint, keep_target: bool) -> None:
-    """Remove what a failed get wrote (best effort: the error that caused it matters more)."""
-    for ep in written:
-        try:
-            with translating(ep.url()):
-                os.unlink(ep.path) if ep.is_local else ep.fs.rm_file(ep.path)
-        except (DsctlError, OSError):
-            pass
-    if target.is_local and not keep_target and os.path.isdir(target.path):
-        shutil.rmtree(target.path, ignore_errors=True)
+def _left(undone: Undone | None) -> str:
+    """What a failed get left at its destination, for the end of its error message."""
+    if undone is None:
+        return ""
+    if undone.clean:
+        return "; nothing was kept, the destination is as it was"
+    parts = []
+    if undone.replaced:
+        parts.append(f"{undone.replaced} existing file(s) were overwritten with this version's "
+                     f"verified content and left so")
+    if undone.unknown:
+        parts.append("files it copied were left (the destination could not be listed beforehand)")
+    if undone.kept:
+        parts.append(f"{len(undone.kept)} file(s) it wrote could not be removed")
+    if undone.stranded:
+        parts.append(f"{len(undone.stranded)} original(s) could not be put back; they are kept as "
+                     f"{', '.join(undone.stranded[:3])}{' …' if len(undone.stranded) > 3 else ''}")
+    return "; " + "; ".join(parts)

@@ -14,7 +14,7 @@ import os
 import re
 
 from .. import config
-from ..errors import DsctlError, UsageError
+from ..errors import AccessDenied, DsctlError, MissingBucket, NotFound, TransientError, UsageError
 
 PROJECT_VAR = re.compile(r"\{\{\s*project\s*\}\}")
 
@@ -54,7 +54,11 @@ def artifact_root(project_ep):
 
 
 def projects() -> list[str]:
-    """Every project present in the root (for `artifact list` without --project)."""
+    """Every project present in the root (for `artifact list` without --project).
+
+    A root that does not exist yet has no projects ([]). Every other failure is
+    raised as it is: a missing bucket or container (MissingBucket, exit 3),
+    access denied (exit 4), a network error (exit 5) - never "no artifacts"."""
     from ..storage import resolve
     from ..storage.globs import glob
     from ..storage.listing import list_dir
@@ -69,7 +73,9 @@ def projects() -> list[str]:
                 with translating(ep.url()):
                     ep.fs.invalidate_cache()
             entries = list_dir(ep)
-        except DsctlError:
+        except MissingBucket:
+            raise
+        except NotFound:
             return []
         names = {e["name"].rstrip("/").rsplit("/", 1)[-1] for e in entries if e.get("type") == "directory"}
         return sorted(n for n in names if NAME.fullmatch(n))
@@ -84,6 +90,8 @@ def projects() -> list[str]:
             with translating(ep.url()):
                 ep.fs.invalidate_cache()
         found = glob(ep.at(head + "*" + tail))
+    except (MissingBucket, AccessDenied, TransientError):
+        raise
     except (DsctlError, NotImplementedError):
         raise UsageError("cannot discover projects in this artifact root; pass --project", t) from None
     names = set()

@@ -25,7 +25,7 @@ from ..ops.transfer import outcome
 from ..redact import scrub
 from ..storage.translate import translating
 from . import layout, records, storeio
-from .content import scan, upload
+from .content import scan, store_manifest, upload
 from .history import History
 from .producer import producer
 from .root import artifact_root, project_endpoint
@@ -99,7 +99,7 @@ def log(req: LogRequest, sink: ev.Sink = ev.null_sink) -> LogResult:
     summary = upload(content, project_ep, sink, req.jobs)
     outcome(summary)
     if content.is_dir:
-        storeio.put_new(project_ep.child(layout.blob(content.sha256)), content.manifest)
+        store_manifest(content, project_ep)
     body = {"schema": records.SCHEMA, "project": target.project, "key": target.key, "version": 0,
             "kind": kind, "format": fmt, "name": content.name, "type": "dir" if content.is_dir else "file",
             "size": content.size, "files": len(content.files), "hash": digest, "created": "",
@@ -107,7 +107,7 @@ def log(req: LogRequest, sink: ev.Sink = ev.null_sink) -> LogResult:
             "origin": scrub(content.ep.url()), "sources": sources, "producer": user}
     if dataset is not None:
         body["dataset"] = dataset
-    record, created = _claim(history, body, req.force)
+    record, created = _claim(history, body, req.force, latest["version"] if latest else 0)
     _tag(history, target.tag, record, user)
     return LogResult(record, History.uri_of(record), created, summary, warnings)
 
@@ -127,15 +127,22 @@ def _format_and_dataset(content, kind: str) -> tuple[str, dict | None]:
     return fmt, describe(ep, fmt)
 
 
-def _claim(history: History, body: dict, force: bool) -> tuple[dict, bool]:
-    """Write the record under the next free version number (create-only, retried)."""
+def _claim(history: History, body: dict, force: bool, seen: int) -> tuple[dict, bool]:
+    """Write the record under the next free version number (create-only, retried).
+
+    `seen` is the latest version log compared the content with (0: none). Unless
+    `force`, whenever the latest version is now another one (logged concurrently,
+    found on any attempt, the first included) its hash is compared again, so
+    identical content never gets a second version: that version is returned,
+    created=False."""
     for attempt in range(CLAIM_ATTEMPTS):
         versions = history.versions()
         top = versions[-1] if versions else 0
-        if attempt and top and not force:
+        if top and top != seen and not force:
             latest = history.record(top)
             if latest["hash"] == body["hash"]:
                 return latest, False  # the same content was logged concurrently
+            seen = top
         body.update(version=top + 1, created=records.now())
         record = records.seal(body)
         if storeio.put_new(history.at(layout.record(history.key, top + 1)), records.dumps(record)):

@@ -46,26 +46,45 @@ def read_bytes(ep) -> bytes:
 
 def list_names(ep) -> list[str]:
     """Names of the entries directly below `ep` (files and dirs); [] if absent."""
+    return sorted(list_sizes(ep))
+
+
+def list_sizes(ep) -> dict[str, int | None]:
+    """name -> size of the entries directly below `ep` (None for a directory, or
+    where the listing gives no size); {} if absent. One listing, no per-entry request
+    on a store (a local directory costs one stat per entry)."""
     try:
         if ep.is_local:
             with translating(ep.url()):
-                return sorted(os.listdir(ep.path))
+                return _local_sizes(ep.path)
         if getattr(ep, "store", None) is None:
             ep.fs.invalidate_cache(ep.path)
-        entries = [e["name"] for e in list_dir(ep)]
+        entries = list_dir(ep)
     except NotFound:
-        return []
+        return {}
     except DsctlError:
         if ep.is_local and not os.path.exists(ep.path):
-            return []
+            return {}
         raise
     root = ep.path.rstrip("/")
-    names = []
+    out: dict[str, int | None] = {}
     for e in entries:
-        e = e.rstrip("/")
-        if e != root:
-            names.append(e.rsplit("/", 1)[-1])
-    return sorted(set(names))
+        name = e["name"].rstrip("/")
+        if name != root:
+            size = e.get("size") if e.get("type") != "directory" else None
+            out[name.rsplit("/", 1)[-1]] = size if isinstance(size, int) else None
+    return out
+
+
+def _local_sizes(path: str) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    with os.scandir(path) as it:
+        for e in it:
+            try:
+                out[e.name] = e.stat().st_size if e.is_file() else None
+            except FileNotFoundError:   # removed while listing
+                continue
+    return out
 
 
 def put(ep, data: bytes) -> None:
