@@ -14,6 +14,8 @@ import contextvars
 import os
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
+from .errors import UsageError
+
 if TYPE_CHECKING:
     from pathlib import Path
 # pathlib and tempfile are imported where used: every command reads this module,
@@ -65,21 +67,84 @@ def data_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "dsctl"
 
 
-def load_yaml(name: str) -> dict[str, Any]:
-    """A YAML file from the config dir as a dict ({} if absent)."""
+def load_yaml(name: str, *, sensitive: bool = False) -> dict[str, Any]:
+    """A YAML file from the config dir as a dict ({} if absent).
+
+    A file that cannot be parsed is a UsageError (exit 2: the user must fix it)
+    naming the file, the problem and the line/column, and nothing of its content:
+    PyYAML's message quotes the offending line, which in secrets.yaml is a secret.
+    The YAML exception is therefore dropped (not chained, not even as __context__),
+    so that no --debug traceback can print it. With `sensitive`, values that PyYAML
+    quotes in the problem (tag and alias names, escape characters) are masked too.
+    """
     path = os.path.join(_config_dir(), name)
+    problem = None
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         return {}
-    import yaml  # only when there is a file to parse: ~10 ms of every command otherwise
-    data = yaml.safe_load(text) or {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        problem = f"not valid UTF-8 at byte {e.start}"
+    if problem is None:
+        import yaml  # only when there is a file to parse: ~10 ms of every command otherwise
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as e:
+            problem = _yaml_problem(e, text, sensitive)
+    if problem is not None:
+        # raised outside the except block: the yaml error is in neither __cause__ nor __context__
+        raise file_error(path, problem)
     if not isinstance(data, dict):
-        from .errors import UsageError
-
-        raise UsageError(f"{name} must hold a mapping", str(path))
+        raise file_error(path, f"it must hold a mapping, not a {type(data).__name__}")
     return data
+
+
+class ConfigFileError(UsageError):
+    """A config file the user must fix: exit 2 (usage, like every other invalid
+    configuration), one line `cannot read <file>: <problem>`. The message names the
+    file, so the URL being worked on is not appended (dsctl.storage.translate gives
+    one to any error that has none)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def file_error(path, problem: str) -> ConfigFileError:
+    return ConfigFileError(f"cannot read {path}: {problem}")
+
+
+def _yaml_problem(e: Exception, text: str, sensitive: bool) -> str:
+    """'<problem> at line N, column M' from a YAML error, without its snippet of the file.
+
+    PyYAML quotes syntax tokens ('<stream end>', ',', '\\t') in its problems, and also
+    pieces of the document (tag and alias names, escape letters): for a file of
+    secrets (`sensitive`) only the former are repeated."""
+    import re
+
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None)
+    line = col = None
+    if mark is not None:
+        line, col = mark.line + 1, mark.column + 1
+    elif getattr(e, "position", None) is not None:  # yaml.reader.ReaderError
+        pos = e.position
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = getattr(e, "character", None)
+        problem = (f"unacceptable character #x{ord(char) if isinstance(char, str) else char:04x}"
+                   if char is not None else getattr(e, "reason", None))
+    problem = str(problem or "not valid YAML").strip().splitlines()[0]
+    if sensitive:
+        syntax = re.compile(r"<[a-z ]+>|\\[a-z0-9]|[^\w\s]{1,3}|#x[0-9a-f]{1,8}")
+
+        def keep_syntax(m):
+            inner = m.group(1) if m.group(1) is not None else m.group(2)
+            return m.group(0) if syntax.fullmatch(inner) else "'...'"
+        problem = re.sub(r"'([^']*)'|\"([^\"]*)\"", keep_syntax, problem)
+    return f"{problem} at line {line}, column {col}" if line is not None else problem
 
 
 def save_yaml(name: str, data: dict[str, Any]) -> Path:

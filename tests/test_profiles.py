@@ -497,3 +497,121 @@ def test_locked_keyring_without_a_terminal_refuses(cfg, tmp_path, monkeypatch):
     finally:
         keyring.set_keyring(old)
         own.stop()
+
+
+# -- damaged config files: one line naming the file, exit 2, nothing of a secret -------
+
+def test_damaged_profiles_and_config_yaml_name_the_file_and_line(cfg):
+    assert run("profile", "add", "x", "--type", "s3", "--auth", "env", "--bucket", "b").code == 0
+    good = (cfg / "profiles.yaml").read_text()
+    n = len(good.splitlines())
+    with open(cfg / "profiles.yaml", "a") as f:
+        f.write("  bad: [unclosed\n")
+    want = (f"dsctl: error: cannot read {cfg / 'profiles.yaml'}: expected ',' or ']', "
+            f"but got '<stream end>' at line {n + 2}, column 1\n")
+    for args in (("profile", "list"), ("profile", "show", "x"), ("ls", "ds://x/p/")):
+        r = run(*args)
+        assert (r.code, r.err, r.out) == (2, want, b""), (args, r)
+    (cfg / "profiles.yaml").write_text(good)
+    (cfg / "config.yaml").write_text("default_profile: x\njobs: [8\n")
+    r = run("profile", "list")
+    assert (r.code, r.err) == (2, f"dsctl: error: cannot read {cfg / 'config.yaml'}: expected ',' or ']', "
+                                  f"but got '<stream end>' at line 3, column 1\n"), r
+    (cfg / "config.yaml").write_text("- default_profile\n")
+    r = run("profile", "list")
+    assert (r.code, r.err) == (2, f"dsctl: error: cannot read {cfg / 'config.yaml'}: "
+                                  f"it must hold a mapping, not a list\n"), r
+
+
+def test_damaged_secrets_yaml_never_shows_the_secret(no_keyring, cfg, s3_server, bucket):
+    secret = s3_server.admin_secret
+    r = run("profile", "add", "ins", "--type", "s3", "--endpoint-url", s3_server.endpoint_url,
+            "--allow-http", "--bucket", bucket, "--insecure-storage",
+            input=f"{s3_server.admin_key}\n{secret}\n".encode())
+    assert r.code == 0, r
+    assert run("cp", "-", "ds://ins/p/f", input=b"x").code == 0
+    path = cfg / "secrets.yaml"
+    good = path.read_text()
+    line = next(i for i, t in enumerate(good.splitlines(), 1) if secret in t)
+    env = {"DSCTL_CONFIG_DIR": str(cfg)}
+    damages = {  # the damaged line holds the secret; PyYAML would quote it back
+        f"{secret}: [unclosed": "mapping values are not allowed here",
+        f"*{secret}": "found undefined alias '...'",
+        f"!{secret} x": "could not determine a constructor for the tag '...'",
+    }
+    for damaged, problem in damages.items():
+        path.write_text(good.replace(secret, damaged))
+        col = path.read_text().splitlines()[line - 1].index(damaged) + 1
+        if problem.startswith("mapping"):
+            col += len(secret)
+        want = f"dsctl: error: cannot read {path}: {problem} at line {line}, column {col}"
+        # a fresh process: no secret registered for scrubbing by earlier commands or tests
+        for args in (("ls", "ds://ins/p/"), ("cat", "ds://ins/p/f"), ("profile", "show", "ins"),
+                     ("profile", "test", "ins")):
+            r = run_proc(*args, env=env)
+            assert (r.code, r.err, r.out) == (2, want + "\n", b""), (damaged, args, r)
+            r = run_proc("--debug", *args, env=env)
+            assert r.code == 2 and r.err.endswith(want + "\n"), (damaged, args, r)
+            assert secret not in r.err + r.text and damaged not in r.err, (damaged, args, r)
+            # the YAML exception is neither shown nor chained
+            assert "site-packages/yaml" not in r.err and "During handling" not in r.err, r
+            assert "direct cause" not in r.err and "YAMLError" not in r.err and "Scanner" not in r.err, r
+    path.write_text(good)
+    assert run("cat", "ds://ins/p/f").out == b"x"
+
+
+# -- auth env: DSCTL_PROFILE_<NAME>_<FIELD> > the standard variables ---------------------
+
+def _add_env_profile(srv, bucket):
+    r = run("profile", "add", "xe", "--type", "s3", "--endpoint-url", srv.endpoint_url, "--allow-http",
+            "--path-style", "--bucket", bucket, "--auth", "env")
+    assert r.code == 0, r
+
+
+def _sources(r) -> dict:
+    assert r.code == 0, r
+    return {line.split()[0]: line.rsplit("(", 1)[-1].rstrip(")") for line in r.lines}
+
+
+def test_auth_env_profile_show_names_the_variables_in_use(cfg, s3_server, bucket, monkeypatch):
+    _add_env_profile(s3_server, bucket)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.admin_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.admin_secret)
+    src = _sources(run("profile", "show", "xe"))
+    assert src["access_key_id"] == "env AWS_ACCESS_KEY_ID", src
+    assert src["secret_access_key"] == "env AWS_SECRET_ACCESS_KEY", src
+    r = run("profile", "test", "xe")
+    assert r.code == 0 and "env AWS_SECRET_ACCESS_KEY" in r.text + r.err, r
+    # the profile's own variables win, and are never mixed with the standard ones
+    monkeypatch.setenv("DSCTL_PROFILE_XE_SECRET_ACCESS_KEY", "wrong-secret-XE")
+    src = _sources(run("profile", "show", "xe"))
+    assert src["secret_access_key"] == "env DSCTL_PROFILE_XE_SECRET_ACCESS_KEY" and "access_key_id" not in src, src
+    monkeypatch.setenv("DSCTL_PROFILE_XE_ACCESS_KEY_ID", s3_server.admin_key)
+    monkeypatch.setenv("DSCTL_PROFILE_XE_SECRET_ACCESS_KEY", s3_server.admin_secret)
+    src = _sources(run("profile", "show", "xe"))
+    assert src["access_key_id"] == "env DSCTL_PROFILE_XE_ACCESS_KEY_ID", src
+    assert src["secret_access_key"] == "env DSCTL_PROFILE_XE_SECRET_ACCESS_KEY", src
+
+
+def test_auth_env_profile_uses_its_own_variables_over_aws_ones(cfg, s3_server, bucket, monkeypatch):
+    _add_env_profile(s3_server, bucket)
+    monkeypatch.setenv("DSCTL_PROFILE_XE_ACCESS_KEY_ID", s3_server.admin_key)
+    monkeypatch.setenv("DSCTL_PROFILE_XE_SECRET_ACCESS_KEY", s3_server.admin_secret)
+    r = run("cp", "-", "ds://xe/p/f", input=b"env")   # no AWS_* at all
+    assert r.code == 0, r
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.reader_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "WRONG-SECRET-XE")
+    r = run("cat", "ds://xe/p/f")
+    assert r.code == 0 and r.out == b"env", r
+    r = run("profile", "test", "xe")
+    assert r.code == 0 and "DSCTL_PROFILE_XE_SECRET_ACCESS_KEY" in r.text + r.err, r
+    # correct AWS_*, a wrong DSCTL_PROFILE_XE_SECRET_ACCESS_KEY: the latter wins
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.admin_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.admin_secret)
+    monkeypatch.setenv("DSCTL_PROFILE_XE_SECRET_ACCESS_KEY", "wrong-secret-XE")
+    r = run_proc("ls", "ds://xe/p/", env={"DSCTL_CONFIG_DIR": str(cfg)})
+    assert r.code == 4 and "wrong-secret-XE" not in r.err + r.text, r
+    monkeypatch.delenv("DSCTL_PROFILE_XE_SECRET_ACCESS_KEY")
+    monkeypatch.delenv("DSCTL_PROFILE_XE_ACCESS_KEY_ID")
+    r = run("cat", "ds://xe/p/f")   # only the standard variables: they apply
+    assert r.code == 0 and r.out == b"env", r

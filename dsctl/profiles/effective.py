@@ -5,9 +5,14 @@ Precedence (SPEC section 4), highest first:
   2. DSCTL_PROFILE_<NAME>_<FIELD> environment variables
   3. profiles.yaml + the keyring (or the chosen secrets file)
   4. provider presets (--provider r2, ...) fill what is still missing
-The backends' standard variables (AWS_*, AZURE_*, ...) are consulted only by
-auth modes `env`/`chain`, or when no profile applies: never over a named
-profile's stored secrets.
+  5. auth `env` only: the backend's standard variables (AWS_ACCESS_KEY_ID, ...,
+     schema.TypeSpec.env_sources) give the credentials, as one set, when no layer
+     above gave any secret field: a key id is never paired with another identity's
+     secret or session token.
+The storage option builders use these values; they read the standard variables
+themselves only for what is not a profile field (AWS_PROFILE, the default chain).
+The backends' standard variables are never consulted over a named profile's
+stored secrets, and for auth `chain` only by the provider's own chain.
 """
 
 from __future__ import annotations
@@ -49,7 +54,20 @@ def resolve_fields(profile: store.Profile, flags: dict | None = None, *,
         if v is not None:
             out[k] = Value(v, "flag")
     _apply_preset(out)
+    if out["auth"].value == "env":
+        _apply_standard_env(profile, out)
     return out
+
+
+def _apply_standard_env(profile: store.Profile, out: dict[str, Value]) -> None:
+    """auth `env`: the backend's standard credential variables, the lowest layer."""
+    if any(k in out for k in profile.spec.secrets):
+        return  # credentials from a higher layer: not mixed with the environment's
+    for field, var in profile.spec.env_sources:
+        v = os.environ.get(var)
+        if v:
+            redact.register(v)
+            out[field] = Value(v, f"env {var}")
 
 
 def _apply_preset(out: dict[str, Value]) -> None:

@@ -140,9 +140,11 @@ def credential_source(name: str) -> str:
     p = store.get(name)
     fields = resolve_fields(p)
     auth = fields["auth"].value
+    srcs = sorted({v.source for k, v in fields.items() if is_secret(p.spec, k)})
     if auth == "keyring":
-        srcs = sorted({v.source for k, v in fields.items() if is_secret(p.spec, k)})
         return ", ".join(srcs) or "none stored"
+    if auth == "env" and srcs:
+        return ", ".join(srcs)
     return {"env": "standard environment variables", "chain": "the provider's default chain",
             "aws_profile": f"AWS profile '{fields.get('aws_profile').value if fields.get('aws_profile') else '?'}'",
             "command": "credential command", "anonymous": "anonymous (no credentials)"}.get(auth, auth)

@@ -46,13 +46,22 @@ def keyring_problem() -> str | None:
 
 
 def _file() -> dict:
-    return config.load_yaml(SECRETS_FILE)
+    """secrets.yaml; a damaged file is a one-line UsageError quoting none of it."""
+    return config.load_yaml(SECRETS_FILE, sensitive=True)
+
+
+def _entry(data: dict, profile: str) -> dict:
+    entry = data.get(profile) or {}
+    if not isinstance(entry, dict):
+        raise config.file_error(secrets_file_path(), f"the entry for profile '{profile}' "
+                                f"must be a mapping of field names to values")
+    return entry
 
 
 def put(profile: str, fields: dict[str, str], store: str) -> None:
     if store == "file":
         data = _file()
-        data[profile] = {**data.get(profile, {}), **fields}
+        data[profile] = {**_entry(data, profile), **fields}
         config.save_yaml(SECRETS_FILE, data)
         return
     import keyring
@@ -63,7 +72,9 @@ def put(profile: str, fields: dict[str, str], store: str) -> None:
 
 def get(profile: str, field: str, store: str) -> str | None:
     if store == "file":
-        value = (_file().get(profile) or {}).get(field)
+        value = _entry(_file(), profile).get(field)
+        if value is not None and not isinstance(value, str):
+            value = str(value)  # a secret that YAML read as a number or a date
     else:
         import keyring
 

@@ -50,6 +50,8 @@ class Profile:
 
     @classmethod
     def from_yaml(cls, name: str, data: dict) -> "Profile":
+        if data is not None and not isinstance(data, dict):
+            raise config.file_error(config.config_dir() / FILE, f"profile '{name}' must be a mapping")
         data = dict(data or {})
         t = data.pop("type", None)
         if not t:
@@ -70,7 +72,7 @@ def load_all() -> dict[str, Profile]:
     data = config.load_yaml(FILE)
     profiles = data.get("profiles") or {}
     if not isinstance(profiles, dict):
-        raise UsageError(f"{FILE}: 'profiles' must be a mapping", str(config.config_dir() / FILE))
+        raise config.file_error(config.config_dir() / FILE, "'profiles' must be a mapping")
     return {name: Profile.from_yaml(name, body) for name, body in profiles.items()}
 
 

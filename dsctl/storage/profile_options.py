@@ -18,11 +18,20 @@ def _truthy(v: Any) -> bool:
     return str(v).strip().lower() in ("1", "true", "yes", "on") if not isinstance(v, bool) else v
 
 
+def _has_secret(v: dict, type_name: str) -> bool:
+    """Whether precedence (dsctl.profiles.effective) gave any secret field a value."""
+    from ..profiles.schema import spec_for
+
+    return any(v.get(k) for k in spec_for(type_name).secrets)
+
+
 def _need(v: dict, name: str, *fields: str) -> None:
     missing = [f for f in fields if not v.get(f)]
     if missing:
+        from ..profiles.schema import env_name
+
         raise AccessDenied(f"profile '{name}' has no {', '.join(missing)} "
-                           f"(re-add it, or set DSCTL_PROFILE_{name.upper()}_{missing[0].upper()})")
+                           f"(re-add it, or set {env_name(name, missing[0])})")
 
 
 def s3(name: str, v: dict) -> dict:
@@ -39,8 +48,11 @@ def s3(name: str, v: dict) -> dict:
         opts.setdefault("client_kwargs", {})["region_name"] = v["region"]
     if _truthy(v.get("path_style", False)):
         opts["config_kwargs"]["s3"] = {"addressing_style": "path"}
-    if auth == "keyring":
+    if auth == "keyring" or auth == "env" and _has_secret(v, "s3"):
+        # auth env: dsctl.profiles.effective resolved DSCTL_PROFILE_<NAME>_* over AWS_*
         _need(v, name, "access_key_id", "secret_access_key")
+        for k in ("key", "secret", "token", "profile"):
+            opts.pop(k, None)
         opts.update(key=v["access_key_id"], secret=v["secret_access_key"])
         if v.get("session_token"):
             opts["token"] = v["session_token"]
@@ -69,7 +81,7 @@ def gcs(name: str, v: dict) -> dict:
         opts["endpoint_url"] = v["endpoint_url"]
     if v.get("project"):
         opts["project"] = v["project"]
-    if auth == "keyring":
+    if auth == "keyring" or auth == "env" and _has_secret(v, "gcs"):
         if v.get("service_account_json"):
             try:
                 opts["token"] = json.loads(v["service_account_json"])
@@ -107,6 +119,13 @@ def azure(name: str, v: dict) -> dict:
     from ..profiles import refresh
 
     auth = v.get("auth", "keyring")
+    if auth == "env" and _has_secret(v, "azure"):
+        # credentials resolved by dsctl.profiles.effective (DSCTL_PROFILE_<NAME>_* over AZURE_*);
+        # the standard variables still name the account and the service principal
+        std = {"account_name": "AZURE_STORAGE_ACCOUNT_NAME", "tenant_id": "AZURE_TENANT_ID",
+               "client_id": "AZURE_CLIENT_ID"}
+        v = {**{k: env_builders._env(var) for k, var in std.items()}, **{k: x for k, x in v.items() if x}}
+        auth = "keyring"
     if auth == "env":
         opts = env_builders.azure()
         if v.get("account_name") and "connection_string" not in opts:
