@@ -72,6 +72,13 @@ def empty_means_absent(ep: Endpoint) -> bool:
     return lists_directly(ep) or (ep.backend.scheme == "http" and _url_ends_in_slash(ep))
 
 
+def names_prefix(ep: Endpoint) -> bool:
+    """Whether `ep` is an object-store URL ending in '/': it names the key prefix (SPEC
+    section 1) even where an object of the same name exists too - which info() would
+    find first."""
+    return ep.loc.trailing_slash and ep.backend.scheme in ("s3", "gs", "az")
+
+
 def is_dir(ep: Endpoint) -> bool:
     try:
         return _is_dir_info(info(ep))

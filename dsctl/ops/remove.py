@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..engine.plan import info, walk_files
+from ..engine.plan import info, names_prefix, walk_files
 from ..errors import NotFound, UsageError
 from ..storage import resolve
 from ..storage.globs import glob
+from ..storage.listing import iter_files
 from ..storage.translate import translating
 from ..storage.urls import join
 
@@ -31,21 +32,22 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         matches = glob(ep)
         if not matches:
             raise NotFound("no match for pattern", ep.url())
-        targets = []
-        for path, meta in sorted(matches.items()):
-            if meta.get("type") == "directory":
-                if not recursive:
-                    raise UsageError("matches a directory; use -r to remove it", ep.url(path))
-                targets.extend(join(path, r) for r, _ in walk_files(ep.at(path)))
-            else:
-                targets.append(path)
-        dirs = [p for p, m in matches.items() if m.get("type") == "directory"]
+        dirs = _outermost(p for p, m in matches.items() if m.get("type") == "directory")
+        if dirs and not recursive:
+            raise UsageError("matches a directory; use -r to remove it", ep.url(dirs[0]))
+        # `a/**` names a/ and everything in it: each file once, each tree walked once
+        inside = tuple(d.rstrip("/") + "/" for d in dirs)
+        targets = [p for p, m in sorted(matches.items())
+                   if m.get("type") != "directory" and not p.startswith(inside)]
+        for d in dirs:
+            targets.extend(_below(ep.at(d), must_exist=False))
     else:
-        meta = info(ep)
+        prefix = recursive and names_prefix(ep)   # `p/` never means an object named `p`
+        meta = {"type": "directory"} if prefix else info(ep)
         if meta.get("type") == "directory":
             if not recursive:
                 raise UsageError("is a directory; use -r to remove it", ep.url())
-            targets = [join(ep.path, rel) for rel, _ in walk_files(ep)]
+            targets = _below(ep, must_exist=prefix)
             dirs = [ep.path]
         else:
             targets, dirs = [ep.path], []
@@ -64,6 +66,32 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
                 if ep.fs.exists(d):
                     ep.fs.rm(d, recursive=True)
     return result
+
+
+def _outermost(dirs) -> list[str]:
+    """The directories not inside another one of them, sorted."""
+    out: list[str] = []
+    for d in sorted(p.rstrip("/") for p in dirs):
+        if not out or not (d + "/").startswith(out[-1] + "/"):
+            out.append(d)
+    return out
+
+
+def _below(ep, must_exist: bool) -> list[str]:
+    """Every path to delete below a directory endpoint: its files, and on S3 and GCS
+    the `dir/` marker objects other tools make for folders (they would keep the folder
+    listed; `aws s3 rm --recursive` deletes them too). NotFound if `must_exist` and
+    the listing names nothing."""
+    if ep.backend.scheme not in ("s3", "gs"):
+        return [join(ep.path, rel) for rel, _ in walk_files(ep, must_exist)]
+    root, out, listed = ep.path.rstrip("/"), [], False
+    for path, _ in iter_files(ep):
+        listed = True
+        if path.startswith(root + "/"):
+            out.append(path)
+    if must_exist and not listed:
+        raise NotFound("not found", ep.url())
+    return out
 
 
 def delete_paths(ep, paths: list[str], *, dry_run: bool = False,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..engine import events as ev
-from ..engine.plan import Item, info, refused, walk_files
+from ..engine.plan import Item, info, names_prefix, refused, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
@@ -31,15 +31,19 @@ from .remove import delete_paths
 
 
 def _tree(ep: Endpoint, must_exist: bool, links: str = "list") -> dict[str, dict]:
-    try:
-        meta = info(ep, want_dir=True)
-    except NotFound:
-        if must_exist:
-            raise
-        return {}
-    if meta.get("type") != "directory":
-        raise UsageError("sync and check compare directories (key prefixes), not single files", ep.url())
-    tree = dict(walk_files(ep, links=links))
+    if names_prefix(ep):   # `p/`: the prefix, even beside an object named `p`
+        tree = dict(walk_files(ep, must_exist, links=links))
+    else:
+        try:
+            meta = info(ep, want_dir=True)
+        except NotFound:
+            if must_exist:
+                raise
+            return {}
+        if meta.get("type") != "directory":
+            raise UsageError("sync and check compare directories (key prefixes), not single files",
+                             ep.url())
+        tree = dict(walk_files(ep, links=links))
     for rel, m in tree.items():
         if m.get("size") is None:  # web server indexes carry no sizes
             m.update(info(ep.at(m["name"]) if ep.backend.scheme == "http" else ep.child(rel)))

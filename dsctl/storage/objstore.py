@@ -231,20 +231,30 @@ class FastBackend(Metadata):
 
     def delete(self, paths: list[str]) -> bool:
         """Delete objects in one bucket or container (S3 DeleteObjects, 1000 keys a
-        request; Azure Blob Batch, 256); False, deleting nothing, when these paths are
-        not all ones this path names exactly. One already gone is no error, as in S3."""
-        if not paths or not all(self.usable(p) for p in paths):
+        request; Azure Blob Batch, 256); on S3 the keys obstore cannot name exactly
+        (`dir/` markers, control characters) one DeleteObject each on dsctl's client.
+        False, deleting nothing, when some path is one neither names exactly. One
+        already gone is no error, as in S3."""
+        if not paths:
             return False
         buckets = {self.split(p)[0] for p in paths}
-        if len(buckets) != 1:
+        if len(buckets) != 1 or not all(buckets):
             return False
-        import obstore
-        from obstore.exceptions import NotFoundError
+        odd = [p for p in paths if not self.usable(p)]
+        if odd and (self.scheme != "s3" or any(not self.split(p)[1] for p in odd)):
+            return False
+        bucket = buckets.pop()
+        plain = [self.split(p)[1] for p in paths if self.usable(p)]
+        if plain:
+            import obstore
+            from obstore.exceptions import NotFoundError
 
-        try:
-            obstore.delete(self.store(buckets.pop()), [self.split(p)[1] for p in paths])
-        except NotFoundError:
-            pass   # Azure names the missing blob; the batch's other deletes still happened
+            try:
+                obstore.delete(self.store(bucket), plain)
+            except NotFoundError:
+                pass   # Azure names the missing blob; the batch's other deletes still happened
+        for p in odd:
+            self.s3.delete(bucket, self.split(p)[1])
         return True
 
     def writer(self, path: str, part_size: int, concurrency: int) -> "FastWriter":

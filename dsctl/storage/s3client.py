@@ -150,6 +150,13 @@ class S3Client(RestClient):
         if r.status != 200:
             raise StoreError.of(r.status, r.reason, r.body)
 
+    def delete(self, bucket: str, key: str) -> None:
+        """DeleteObject of exactly this key (a `dir/` marker, a key with a tab: names
+        obstore's paths cannot carry). A key already gone is no error, as in S3."""
+        r = self._call("DELETE", bucket, key, {})
+        if r.status not in (200, 204, 404):
+            raise StoreError.of(r.status, r.reason, r.body)
+
     def copy(self, src_bucket: str, src_key: str, bucket: str, key: str) -> None:
         """Server-side CopyObject (objects up to 5 GiB), within a bucket or across two
         on this endpoint. A 200 whose body is an <Error> (S3 may answer so once it has
