@@ -61,3 +61,41 @@ def test_sync_from_a_server_without_ranges(site, tmp_path):
                    os.path.join("sub", "deep.txt"): b"deep"}
     r = run("sync", f"{url}/", tmp_path / "mirror/")   # the copies are newer: nothing to do
     assert r.code == 0 and "copied 0 files" in r.err, r
+
+
+@pytest.fixture
+def odd_site(tmp_path):
+    """Files whose names need %-encoding in a URL: a literal '%20', a '#', a space."""
+    root = tmp_path / "odd"
+    root.mkdir()
+    files = {"a%20b.txt": b"pct\n", "q#h.txt": b"hash\n", "with space.txt": b"space\n"}
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield files, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def test_names_that_need_encoding_over_http(odd_site, tmp_path):
+    """check and sync --checksum rebuilt a file's URL from its decoded name ('a%20b.txt'
+    asked the server for 'a b.txt': exit 3), and a single file copied into a directory
+    kept its URL-encoded name ('with%20space.txt')."""
+    files, url = odd_site
+    r = run("cp", "-r", f"{url}/", tmp_path / "copy/")
+    assert r.code == 0, r
+    assert {p.name: p.read_bytes() for p in (tmp_path / "copy").iterdir()} == files
+    r = run("check", f"{url}/", tmp_path / "copy/")
+    assert r.code == 0, r
+    r = run("sync", "--checksum", f"{url}/", tmp_path / "copy/")
+    assert r.code == 0 and "skipped 3" in r.err, r
+    for quoted, name in (("with%20space.txt", "with space.txt"), ("a%2520b.txt", "a%20b.txt"),
+                         ("q%23h.txt", "q#h.txt")):
+        r = run("cp", f"{url}/{quoted}", f"{tmp_path}/one/")
+        assert r.code == 0, r
+        assert (tmp_path / "one" / name).read_bytes() == files[name]

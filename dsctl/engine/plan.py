@@ -245,8 +245,11 @@ class Planner:
             yield from self._expand_dir(src, "" if into else basename(src.path),
                                         must_exist=empty_means_absent(src))
         else:
-            rel = basename(src.path) if self.dst_is_dir else ""
-            if not self.filters or self.filters.keep(basename(src.path)):
+            name = basename(src.path)
+            if src.backend.scheme == "http":   # a URL's name is %-encoded; the file's is not
+                name = unquote(name)
+            rel = name if self.dst_is_dir else ""
+            if not self.filters or self.filters.keep(name):
                 # a FIFO or device named as the source (`cp <(cmd) …`) is read as a
                 # stream: its st_size says nothing of what it will give
                 size = meta.get("size") if meta.get("type") != "other" else None

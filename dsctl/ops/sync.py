@@ -46,8 +46,14 @@ def _tree(ep: Endpoint, must_exist: bool, links: str = "list") -> dict[str, dict
         tree = dict(walk_files(ep, links=links))
     for rel, m in tree.items():
         if m.get("size") is None:  # web server indexes carry no sizes
-            m.update(info(ep.at(m["name"]) if ep.backend.scheme == "http" else ep.child(rel)))
+            m.update(info(_file(ep, rel, m)))
     return tree
+
+
+def _file(ep: Endpoint, rel: str, meta: dict) -> Endpoint:
+    """The endpoint of a walked file: over http by the URL the index linked (`rel` is
+    decoded: a file named `a%20b` is linked as `a%2520b`), elsewhere below `ep`."""
+    return ep.at(meta["name"]) if ep.backend.scheme == "http" else ep.child(rel)
 
 
 def sha256_of(ep: Endpoint, size: int | None) -> str:
@@ -63,7 +69,7 @@ def _same(src: Endpoint, dst: Endpoint, rel: str, s: dict, d: dict, mode: str) -
     if mode == "size":
         return True
     if mode == "checksum":
-        return sha256_of(src.child(rel), s.get("size")) == sha256_of(dst.child(rel), d.get("size"))
+        return sha256_of(_file(src, rel, s), s.get("size")) == sha256_of(_file(dst, rel, d), d.get("size"))
     sm, dm = modified_of(s), modified_of(d)
     return bool(sm and dm and dm >= sm)
 
@@ -92,7 +98,7 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     dst_files = _tree(dst, False)
     items = []
     for rel, m in src_files.items():
-        s = src.at(join(src.path, rel) if src.backend.scheme != "http" else m["name"])
+        s = _file(src, rel, m)
         problem = not_a_file(m)
         items.append(Item(s, dst.child(rel), m.get("size"), rel,
                           refused(problem, s.url()) if problem else None))
@@ -142,7 +148,8 @@ def check(src_url: str, dst_url: str, jobs: int = 16) -> CheckResult:
             out.differences.append(("size differs", rel))
 
     def compare(rel: str) -> bool:
-        return sha256_of(src.child(rel), a[rel].get("size")) == sha256_of(dst.child(rel), b[rel].get("size"))
+        return (sha256_of(_file(src, rel, a[rel]), a[rel].get("size"))
+                == sha256_of(_file(dst, rel, b[rel]), b[rel].get("size")))
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         for rel, same in zip(sized, pool.map(compare, sized)):
