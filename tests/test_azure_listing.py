@@ -112,6 +112,28 @@ def test_rm_r_removes_the_folder_markers_too(container, azure_server, monkeypatc
     assert [b.name for b in container.list_blobs()] == ["m/keep.txt"]
 
 
+def test_sync_delete_removes_the_folder_markers_of_what_it_emptied(container, azure_server,
+                                                                    monkeypatch, tmp_path):
+    """The delete side of sync left the markers of directories it emptied, so `ls` kept
+    listing them; a directory that still holds a file keeps its marker."""
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azure_server.connection_string)
+    folder = {"hdi_isfolder": "true"}
+    for name, data, meta in (("s/a", b"a", None), ("s/old", b"", folder), ("s/old/x", b"x", None),
+                             ("s/old/deep", b"", folder), ("s/old/deep/y", b"y", None),
+                             ("s/live", b"", folder), ("s/live/k", b"k", None),
+                             ("s/live/gone", b"g", None)):
+        container.upload_blob(name, data, metadata=meta)
+    src = tmp_path / "src"
+    (src / "live").mkdir(parents=True)
+    (src / "a").write_bytes(b"a")
+    (src / "live" / "k").write_bytes(b"k")
+    url = f"az://{container.container_name}/s/"
+    r = run("sync", "--delete", f"{src}/", url)
+    assert r.code == 0, r
+    assert run("ls", url).lines == ["a", "live/"]
+    assert sorted(b.name for b in container.list_blobs()) == ["s/a", "s/live", "s/live/k"]
+
+
 def test_copy_within_a_container_and_rm_r_load_no_azure_sdk(az, tmp_path):
     files = {f"src/f{i:03d}.txt": f"blob {i}".encode() for i in range(120)}
     az.put_many(files)

@@ -25,6 +25,7 @@ from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
 from ..storage.listing import not_a_file
+from ..storage.translate import translating
 from ..storage.urls import join
 from .browse import modified_of
 from .remove import delete_paths
@@ -114,7 +115,29 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     if delete and extra and not summary.failed:
         result.deleted = delete_paths(dst, [join(dst.path, rel) for rel in extra],
                                       dry_run=opts.dry_run, on_removed=on_delete)
+        if not opts.dry_run:
+            _drop_emptied_markers(dst, extra, src_files)
     return result
+
+
+def _drop_emptied_markers(dst: Endpoint, deleted: list[str], kept) -> None:
+    """Azure: the folder markers (hdi_isfolder blobs) of destination directories that
+    --delete emptied - those holding no file SRC has - would keep them listed, as
+    `rm -r` already knows (ops.remove). Other stores have none (folder_markers: [])."""
+    store = getattr(dst, "store", None)
+    if store is None or dst.backend.scheme != "az":
+        return
+    def dirs_of(rel: str) -> set[str]:   # "a/b/x" -> {"a", "a/b"}
+        parts = rel.split("/")[:-1]
+        return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
+
+    live = set().union(*map(dirs_of, kept))
+    emptied = set().union(*map(dirs_of, deleted)) - live
+    outer = sorted(d for d in emptied if not any(d.startswith(o + "/") for o in emptied))
+    with translating(dst.url()):
+        markers = [m for d in outer for m in store.folder_markers(join(dst.path, d))]
+        if markers:
+            store.delete(markers)
 
 
 @dataclass
