@@ -165,10 +165,12 @@ def test_unknown_scheme_and_malformed_urls_are_usage_errors(tmp_path):
     for args in (("ls", "nosuchscheme://x/y"), ("cp", tmp_path, "s3:///no-bucket"), ("cp", tmp_path, "s3://"),
                  ("cp", "file://relative/path", tmp_path), ("stat", "az://"), ("ls", "s3:///b"), ("cp", "-r"),
                  ("stat", "-"), ("check", "-", tmp_path),   # were "'NoneType' object has no …", 1
-                 ("sync", "--checksum", "--size-only", tmp_path, tmp_path / "o")):   # was: last won
+                 ("sync", "--checksum", "--size-only", tmp_path, tmp_path / "o"),   # was: last won
+                 ("completion",)):   # click's "Choose from:" list came over four lines
         r = run(*args)
         assert r.code == 2, (args, r)
         _one_line_error(r)
+        assert len(r.err.strip().splitlines()) == 1, (args, r)
 
 
 def test_bad_option_is_usage_error():

@@ -102,7 +102,8 @@ def _dispatch(cli, args, debug: bool) -> int:
     except click.ClickException as e:
         hint = f" (see 'dsctl {e.ctx.command_path.partition(' ')[2]} --help')".replace("dsctl  ", "dsctl ") \
             if getattr(e, "ctx", None) is not None else ""
-        _say(f"dsctl: error: {e.format_message()}{hint}")
+        message = " ".join(e.format_message().split())   # click wraps choices over lines
+        _say(f"dsctl: error: {message}{hint}")
         return ExitCode.USAGE
     except DsctlError as e:
         if debug:

@@ -226,7 +226,8 @@ class Planner:
     def _expand(self, src: Endpoint, matches: dict | None = None) -> Iterator[Item]:
         if src.is_stdio:
             if self.dst_is_dir:
-                raise UsageError("copying from stdin needs a destination file name, not a directory")
+                raise UsageError("copying from stdin needs a destination file name, not a directory",
+                                 self.dst.url())
             yield Item(src, self.dst, None, "")
             return
         if src.loc.has_glob:
