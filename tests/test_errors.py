@@ -173,6 +173,15 @@ def test_unknown_scheme_and_malformed_urls_are_usage_errors(tmp_path):
         assert len(r.err.strip().splitlines()) == 1, (args, r)
 
 
+@pytest.mark.parametrize("size", ["4MiB", "6GiB"])
+def test_a_part_size_outside_what_s3_takes_is_a_usage_error(size, tmp_path):
+    """S3 parts are 5 MiB to 5 GiB; 6GiB was accepted (and every part held in memory)."""
+    (tmp_path / "f").write_bytes(b"f")
+    r = run("cp", "--part-size", size, tmp_path / "f", tmp_path / "g")
+    assert r.code == 2 and "--part-size" in r.err and "S3" in r.err, r
+    assert not (tmp_path / "g").exists()
+
+
 def test_bad_option_is_usage_error():
     r = run("cp", "--no-such-option", "a", "b")
     assert r.code == 2, r

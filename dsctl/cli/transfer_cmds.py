@@ -15,7 +15,7 @@ def _transfer_options(f):
     f = click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=32, show_default=True,
                      help="Files transferred at once.")(f)
     f = click.option("--part-size", type=ByteSize(), default="8MiB", show_default=True,
-                     help="Part size for large objects (grows to keep under 10,000 parts).")(f)
+                     help="Part size for large objects, 5MiB-5GiB (grows to keep under 9,000 parts).")(f)
     f = click.option("--bwlimit", type=ByteSize(), default=None, metavar="RATE",
                      help="Limit the transfer rate to RATE bytes per second, all files together "
                           "(e.g. 10M = 10 MiB/s).")(f)
@@ -34,6 +34,9 @@ def _options(jobs: int, part_size: int, bwlimit: int | None = None, **kw):
 
     if part_size < 5 * MiB:
         raise click.BadParameter("must be at least 5MiB (the S3 minimum part size)",
+                                 param_hint="--part-size")
+    if part_size > 5 * 1024 * MiB:
+        raise click.BadParameter("must be at most 5GiB (the S3 maximum part size)",
                                  param_hint="--part-size")
     if bwlimit is not None and bwlimit < 1024:
         raise click.BadParameter("must be at least 1K (bytes per second)", param_hint="--bwlimit")
