@@ -66,3 +66,18 @@ def test_sync_refuses_files_and_missing_source(tmp_path):
     assert run("sync", tmp_path / "f", tmp_path / "o").code == 2
     assert run("sync", tmp_path / "nope", tmp_path / "o").code == 3
     assert not os.path.exists(tmp_path / "o")
+
+
+def test_sync_filters_leave_excluded_paths_alone_on_both_sides(wstore, tmp_path):
+    """--exclude/--include on sync, as in rclone and aws s3 sync: an excluded path is not
+    copied, and with --delete an excluded destination file is not deleted either."""
+    src = tmp_path / "src"
+    _local_tree(src, {"a.txt": b"a", "b.tmp": b"t", "d/c.txt": b"c", "d/e.log": b"e"})
+    wstore.put_many({"m/keep.tmp": b"mine", "m/extra.txt": b"x", "m/d/old.log": b"o"})
+    r = run("sync", "--delete", "--exclude", "*.tmp", "--exclude", "*.log", f"{src}/", wstore.url("m/"))
+    assert r.code == 0 and "copied 2 files" in r.err, r
+    assert {k: wstore.get(k) for k in wstore.keys()} == {
+        "m/a.txt": b"a", "m/d/c.txt": b"c", "m/keep.tmp": b"mine", "m/d/old.log": b"o"}
+    r = run("sync", "--delete", "--include", "d/**", f"{src}/", wstore.url("m/"))
+    assert r.code == 0 and "copied 1 file " in r.err, r   # d/e.log; d/old.log goes
+    assert wstore.keys() == {"m/a.txt", "m/d/c.txt", "m/d/e.log", "m/keep.tmp"}

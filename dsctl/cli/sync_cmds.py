@@ -17,12 +17,16 @@ from .transfer_cmds import _options, _transfer_options, follow_option
 @click.option("--delete", is_flag=True, help="Remove destination files that SRC does not have.")
 @click.option("--checksum", is_flag=True, help="Compare content hashes, not times.")
 @click.option("--size-only", is_flag=True, help="Compare sizes only.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only sync matching paths (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Leave matching paths alone on both sides: not copied, not deleted (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @follow_option
 @_transfer_options
 @output_options
 @pass_app
-def sync(app, src, dst, delete, checksum, size_only, dry_run, no_follow, jobs, part_size, **transfer):
+def sync(app, src, dst, delete, checksum, size_only, include, exclude, dry_run, no_follow, jobs,
+         part_size, **transfer):
     """Make DST match the contents of SRC; unchanged files are skipped.
 
     Unchanged means equal size and a destination no older than the source
@@ -47,7 +51,7 @@ def sync(app, src, dst, delete, checksum, size_only, dry_run, no_follow, jobs, p
 
     with app.renderer("copied") as r:
         result = do_sync(src, dst, delete=delete, mode=mode or "mtime", options=opts, sink=r,
-                         on_delete=deleted)
+                         on_delete=deleted, include=include, exclude=exclude)
     r.summary(result.summary, " (unchanged)")
     if result.deleted and not app.quiet:
         what = "would delete" if dry_run else "deleted"

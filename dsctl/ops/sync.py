@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..engine import events as ev
+from ..engine.filters import PathFilter
 from ..engine.plan import Item, info, names_prefix, refused, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
@@ -83,7 +84,11 @@ class SyncResult:
 
 def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime",
          options: TransferOptions | None = None, sink: ev.Sink = ev.null_sink,
-         on_delete: Callable[[str], None] = lambda u: None) -> SyncResult:
+         on_delete: Callable[[str], None] = lambda u: None,
+         include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> SyncResult:
+    """Copy what differs from SRC's tree to DST's; with `delete`, remove what only DST
+    has. --include/--exclude select paths on both sides, as in rclone and aws s3
+    sync: a path they leave out is neither copied nor deleted."""
     opts = options or TransferOptions()
     src, dst = resolve(src_url), resolve(dst_url, for_write=True)
     if src.is_stdio or dst.is_stdio:
@@ -97,6 +102,10 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
         opts.jobs, opts.max_parallel_parts = 1, 1
     src_files = _tree(src, True, "follow" if opts.follow_symlinks else "skip")
     dst_files = _tree(dst, False)
+    filters = PathFilter(include, exclude)
+    if filters:
+        src_files = {rel: m for rel, m in src_files.items() if filters.keep(rel)}
+        dst_files = {rel: m for rel, m in dst_files.items() if filters.keep(rel)}
     items = []
     for rel, m in src_files.items():
         s = _file(src, rel, m)
