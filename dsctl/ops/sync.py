@@ -34,7 +34,12 @@ from .remove import delete_paths
 
 def _tree(ep: Endpoint, must_exist: bool, links: str = "list") -> dict[str, dict]:
     if names_prefix(ep):   # `p/`: the prefix, even beside an object named `p`
-        tree = dict(walk_files(ep, must_exist, links=links))
+        try:
+            tree = dict(walk_files(ep, must_exist, links=links))
+        except NotFound:
+            if must_exist:
+                raise
+            return {}   # a destination not there yet (its bucket's absence: the copies say)
     else:
         try:
             meta = info(ep, want_dir=True)
