@@ -70,7 +70,8 @@ class Engine:
 
     def run(self, items: Iterable[Item], exists: Callable[[Item], bool] | None = None) -> ev.Summary:
         """Copy every item; per-item failures are reported, not raised - except a
-        missing destination bucket, which stops the run and is raised once."""
+        missing destination bucket (MissingBucket) and a stdout whose reader left
+        (BrokenPipeError), which stop the run and are raised once."""
         started = time.monotonic()
         jobs = max(1, self.o.jobs)
         limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
