@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import IntegrityError
+from ..storage.mime import fsspec_kwargs
 from ..storage.parts import part_writer, supports_parts
 from ..storage.translate import translating
 from .budget import Cancelled, MemoryBudget
@@ -135,7 +136,8 @@ def _store_all(dst, data) -> None:
         elif fast(dst):
             dst.store.put(dst.path, data)
         else:
-            dst.fs.pipe_file(dst.path, data if isinstance(data, bytes) else bytes(data))
+            dst.fs.pipe_file(dst.path, data if isinstance(data, bytes) else bytes(data),
+                             **fsspec_kwargs(dst, whole=True))
 
 
 def _copy_small(src, dst, size, ctx, progress, expect: str | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Iterator
 from ..errors import IntegrityError
 from .budget import Cancelled
 from ..storage.translate import translating
+from ..storage.mime import fsspec_kwargs
 from .localfile import AtomicLocalFile
 
 
@@ -98,7 +99,7 @@ class FsspecWriter(Writer):
     def __init__(self, ep, block_size: int):
         self.url = ep.url()
         with translating(self.url):
-            self.f = ep.fs.open(ep.path, "wb", block_size=block_size)
+            self.f = ep.fs.open(ep.path, "wb", block_size=block_size, **fsspec_kwargs(ep))
 
     def write(self, data: bytes) -> None:
         with translating(self.url):

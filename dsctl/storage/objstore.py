@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from .. import redact
 from .fast import LazyFS, key_ok
+from .mime import attributes, content_type
 from .objmeta import Metadata
 
 if TYPE_CHECKING:
@@ -211,11 +212,11 @@ class FastBackend(Metadata):
             from .s3client import PUT_MAX
 
             if memoryview(data).nbytes <= PUT_MAX:   # the S3 client: less CPU per small object
-                self.s3.put(bucket, key, data)
+                self.s3.put(bucket, key, data, content_type(key))
                 return
         import obstore
 
-        obstore.put(self.store(bucket), key, data, use_multipart=False)
+        obstore.put(self.store(bucket), key, data, use_multipart=False, attributes=attributes(key))
 
     def put_new(self, path: str, data) -> bool:
         """Create-only PUT; False if the object already exists."""
@@ -289,7 +290,7 @@ class FastWriter:
         bucket, key = fb.split(path)
         _tune_malloc()
         self.w = obstore.open_writer(fb.store(bucket), key, buffer_size=part_size,
-                                     max_concurrency=max(1, concurrency))
+                                     max_concurrency=max(1, concurrency), attributes=attributes(key))
 
     def write(self, data) -> None:
         self.w.write(data)

@@ -13,14 +13,17 @@ from __future__ import annotations
 import threading
 import uuid
 
+from .mime import content_type
+
 
 class S3Parts:
     def __init__(self, fs, path: str):
         self.fs = fs
         self.path = path
         self.bucket, self.key, _ = fs.split_path(path)
+        typed = {"ContentType": t} if (t := content_type(self.key)) else {}
         self.upload_id = fs.call_s3("create_multipart_upload", Bucket=self.bucket,
-                                    Key=self.key)["UploadId"]
+                                    Key=self.key, **typed)["UploadId"]
         self.etags: dict[int, str] = {}
         self._lock = threading.Lock()
 
@@ -60,11 +63,13 @@ class AzureParts:
             await bc.stage_block(block_id=block_id, data=data, length=len(data))
 
     async def _commit(self, ids: list[str]) -> None:
-        from azure.storage.blob import BlobBlock
+        from azure.storage.blob import BlobBlock, ContentSettings
 
+        t = content_type(self.blob)
         cc = self.fs.service_client.get_container_client(self.container)
         async with cc.get_blob_client(self.blob) as bc:
-            await bc.commit_block_list([BlobBlock(block_id=i) for i in ids])
+            await bc.commit_block_list([BlobBlock(block_id=i) for i in ids],
+                                       content_settings=ContentSettings(content_type=t) if t else None)
 
     def put(self, number: int, data: bytes) -> None:
         block_id = uuid.uuid4().hex  # ids of one blob must all have the same length

@@ -76,7 +76,7 @@ class S3Client(RestClient):
     def signed_headers(self, method: str, host: str, path: str, query: dict[str, str],
                        payload: str = EMPTY_SHA256, extra: dict[str, str] | None = None) -> dict[str, str]:
         """SigV4 headers; `payload` is the body's SHA-256 (hex) or UNSIGNED-PAYLOAD;
-        `extra` headers (lower-case x-amz-* names) are sent and signed too."""
+        `extra` headers (lower-case names: x-amz-*, content-type) are sent and signed too."""
         now = _dt.datetime.now(_dt.timezone.utc)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         headers = {"host": self.host_header(host), "x-amz-date": amz_date, "x-amz-content-sha256": payload, **(extra or {})}
@@ -141,12 +141,12 @@ class S3Client(RestClient):
         """A whole object's bytes (GetObject)."""
         return self._object("GET", bucket, key).body
 
-    def put(self, bucket: str, key: str, data) -> None:
+    def put(self, bucket: str, key: str, data, content_type: str | None = None) -> None:
         """Store a small object in one PutObject (`data`: bytes-like, up to PUT_MAX)."""
         body = memoryview(data).cast("B")
         if len(body) > PUT_MAX:
             raise ValueError(f"{len(body)} bytes: more than one small PUT should carry")
-        r = self._call("PUT", bucket, key, {}, body)
+        r = self._call("PUT", bucket, key, {}, body, {"content-type": content_type} if content_type else None)
         if r.status != 200:
             raise StoreError.of(r.status, r.reason, r.body)
 
