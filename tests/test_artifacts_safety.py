@@ -163,6 +163,20 @@ def test_log_restores_a_blob_whose_size_is_wrong(root2, tmp_path):
     assert _files(tmp_path / "got") == {"a.txt": b"a\n", "sub/b.txt": b"b\n", "z.txt": b"z\n"}
 
 
+def test_logging_the_same_bytes_again_mends_a_damaged_version(root2, tmp_path):
+    """'unchanged: identical to version 1' used to return before looking at the blobs,
+    so re-logging - what a user tries first - left the version unreadable."""
+    d = _tree(tmp_path)
+    uri = _uri(_log(d, "store://artifacts/p5/d"))
+    _tamper(root2, "p5", _blob(b"b\n"), b"CORRUPTED\n")
+    assert run("artifact", "get", uri, tmp_path / "bad").code == 6
+    r = _log(d, "store://artifacts/p5/d")
+    assert "unchanged" in r.err, r                                    # still no new version
+    r = run("artifact", "get", uri, tmp_path / "good")
+    assert r.code == 0, r
+    assert _files(tmp_path / "good") == {"a.txt": b"a\n", "sub/b.txt": b"b\n", "z.txt": b"z\n"}
+
+
 def test_log_does_not_upload_a_blob_of_the_right_size_again(root2, tmp_path):
     f = tmp_path / "w.bin"
     f.write_bytes(b"weights\n")

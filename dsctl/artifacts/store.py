@@ -94,8 +94,16 @@ def log(req: LogRequest, sink: ev.Sink = ev.null_sink) -> LogResult:
     latest = history.latest()
     digest = "sha256:" + content.sha256
     if latest and latest["hash"] == digest and not req.force:
+        # No new version - but a blob of it may be damaged (a size unlike the content's):
+        # mend it, so that logging the same bytes again is how a version is repaired
+        # (one listing per shard, as for a new version; nothing moves when all is well).
+        mended = upload(content, project_ep, sink, req.jobs)
+        outcome(mended)
+        if content.is_dir:
+            store_manifest(content, project_ep)
         _tag(history, target.tag, latest, user)
-        return LogResult(latest, History.uri_of(latest), False, None, warnings)
+        return LogResult(latest, History.uri_of(latest), False, mended if mended.copied else None,
+                         warnings)
     summary = upload(content, project_ep, sink, req.jobs)
     outcome(summary)
     if content.is_dir:
