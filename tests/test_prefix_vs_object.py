@@ -64,3 +64,24 @@ def test_rm_r_removes_s3_folder_markers(s3_server, request, tmp_path, monkeypatc
     assert r.code == 0 and "removed 4 files" in r.err, r
     left = client.list_objects_v2(Bucket=BUCKET, Prefix=f"{prefix}/").get("Contents", [])
     assert left == [], left
+
+
+def test_sync_delete_removes_the_s3_markers_of_what_it_emptied(s3_server, request, tmp_path,
+                                                               monkeypatch):
+    s3 = store_in_env("s3", request, tmp_path, monkeypatch)
+    client = boto3.client("s3", endpoint_url=s3_server.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id=s3_server.admin_key,
+                          aws_secret_access_key=s3_server.admin_secret)
+    prefix = s3.url().split(f"{BUCKET}/", 1)[1]
+    for key in ("m/keep.txt", "m/gone/", "m/gone/x.txt", "m/gone/deep/", "m/gone/deep/y.txt",
+                "m/live/", "m/live/k.txt", "m/live/old.txt"):
+        client.put_object(Bucket=BUCKET, Key=f"{prefix}/{key}", Body=b"" if key.endswith("/") else b"f")
+    src = tmp_path / "src"
+    (src / "live").mkdir(parents=True)
+    (src / "keep.txt").write_bytes(b"f")
+    (src / "live" / "k.txt").write_bytes(b"f")
+    r = run("sync", "--delete", f"{src}/", s3.url("m/"))
+    assert r.code == 0, r
+    left = sorted(o["Key"][len(prefix) + 1:] for o in
+                  client.list_objects_v2(Bucket=BUCKET, Prefix=f"{prefix}/").get("Contents", []))
+    assert left == ["m/keep.txt", "m/live/", "m/live/k.txt"], left

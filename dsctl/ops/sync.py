@@ -135,21 +135,26 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
 
 
 def _drop_emptied_markers(dst: Endpoint, deleted: list[str], kept) -> None:
-    """Azure: the folder markers (hdi_isfolder blobs) of destination directories that
-    --delete emptied - those holding no file SRC has - would keep them listed, as
-    `rm -r` already knows (ops.remove). Other stores have none (folder_markers: [])."""
+    """The folder markers of destination directories that --delete emptied (those
+    holding no file SRC has) would keep them listed; `rm -r` removes them too
+    (ops.remove). Azure: hdi_isfolder blobs at and below each such directory; S3: a
+    zero-byte `dir/` object per directory (deleting one that is not there is no error)."""
     store = getattr(dst, "store", None)
-    if store is None or dst.backend.scheme != "az":
+    if store is None or dst.backend.scheme not in ("az", "s3"):
         return
+
     def dirs_of(rel: str) -> set[str]:   # "a/b/x" -> {"a", "a/b"}
         parts = rel.split("/")[:-1]
         return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
 
     live = set().union(*map(dirs_of, kept))
     emptied = set().union(*map(dirs_of, deleted)) - live
-    outer = sorted(d for d in emptied if not any(d.startswith(o + "/") for o in emptied))
     with translating(dst.url()):
-        markers = [m for d in outer for m in store.folder_markers(join(dst.path, d))]
+        if dst.backend.scheme == "s3":
+            markers = [join(dst.path, d) + "/" for d in sorted(emptied)]
+        else:
+            outer = sorted(d for d in emptied if not any(d.startswith(o + "/") for o in emptied))
+            markers = [m for d in outer for m in store.folder_markers(join(dst.path, d))]
         if markers:
             store.delete(markers)
 
