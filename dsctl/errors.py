@@ -33,7 +33,9 @@ class DsctlError(Exception):
         self.url = url
 
     def __str__(self) -> str:
-        return f"{self.message} ({self.url})" if self.url else self.message
+        text = f"{self.message} ({self.url})" if self.url else self.message
+        # one line whatever a name holds (S3 keys and file names may contain newlines)
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class UsageError(DsctlError):

@@ -39,3 +39,12 @@ def test_keys_with_a_tab_or_newline_work_in_every_command(s3, tmp_path):
     r = run("rm", "-r", s3.url("d/"))
     assert r.code == 0 and "removed 4 files" in r.err, r
     assert s3.keys() == set()
+
+
+def test_an_error_about_a_name_with_a_newline_is_still_one_line(s3, tmp_path):
+    """SPEC 3: errors are one line - the name's newline is shown as \\n."""
+    for url in (s3.url("no\nkey"), str(tmp_path / "no\nfile")):
+        r = run("cat", url)
+        assert r.code == 3, r
+        lines = r.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("dsctl: error: not found") and "no\\n" in lines[0], r
