@@ -125,6 +125,10 @@ def test_list_without_project_reports_missing_bucket_and_denied_access(request, 
     r = run("artifact", "--artifact-root", "s3://nosuchbucket-xa-dsctl/aroot", "list")
     assert r.code == 3 and r.err.startswith("dsctl: error:") and "Traceback" not in r.err, r
     assert "no artifacts found" not in r.err, r
+    for args in (("list", "--project", "p"), ("show", "store://artifacts/p/k"),
+                 ("get", "store://artifacts/p/k", "-")):   # said "no artifact 'k' in project 'p'"
+        r = run("artifact", "--artifact-root", "s3://nosuchbucket-xa-dsctl/aroot", *args)
+        assert r.code == 3 and "bucket or container not found" in r.err, (args, r)
     f = tmp_path / "a.txt"
     f.write_bytes(b"a")
     _log(f, "store://artifacts/p/k")

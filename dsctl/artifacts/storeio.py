@@ -22,7 +22,7 @@ import os
 
 from ..engine.copy import fast
 from ..engine.localfile import create_temp
-from ..errors import DsctlError, NotFound
+from ..errors import DsctlError, MissingBucket, NotFound
 from ..storage.listing import list_dir
 from ..storage.translate import translating
 
@@ -60,6 +60,8 @@ def list_sizes(ep) -> dict[str, int | None]:
         if getattr(ep, "store", None) is None:
             ep.fs.invalidate_cache(ep.path)
         entries = list_dir(ep)
+    except MissingBucket:
+        raise   # not "nothing here yet": every read and write of this root would fail
     except NotFound:
         return {}
     except DsctlError:
