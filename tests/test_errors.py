@@ -135,6 +135,7 @@ def test_many_files_to_a_missing_bucket_stop_at_the_first_with_one_line(scheme, 
         assert r.code == 3, (args, r)
         _one_line_error(r)
         assert r.err.count("dsctl: error:") == 1 and "bucket or container not found" in r.err, (args, r)
+        assert r.err.strip().endswith(f"({url.rsplit('/', 3)[0]})"), (args, r)   # the bucket, not a file
         assert b'"copied"' not in r.out, (args, r)
     assert len(list(src.iterdir())) == 300 and len(store.keys()) == 100
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..errors import DsctlError, Interrupted, MissingBucket
-from ..storage.containers import missing_container
+from ..storage.containers import container_url, missing_container
 from ..storage.translate import translate
 from . import events as ev
 from .budget import Cancelled, MemoryBudget
@@ -168,7 +168,8 @@ class Engine:
             if not self._asked and err.url != item.src.url():
                 self._asked = True
                 dst = item.dst.url()
-                gone = (err if isinstance(err, MissingBucket) and err.url == dst
+                gone = (MissingBucket(err.message, container_url(item.dst) or dst)
+                        if isinstance(err, MissingBucket) and err.url == dst
                         else missing_container(item.dst))
                 self.fatal = self.fatal or gone
         if self.fatal is None:

@@ -17,16 +17,22 @@ from .translate import translating
 BUCKETED = frozenset({"s3", "gs", "az"})   # schemes whose first path segment is a bucket
 
 
+def container_url(ep) -> str | None:
+    """The URL of `ep`'s bucket or container (`s3://name`), None where there is none."""
+    if ep.backend.scheme not in BUCKETED:
+        return None
+    bucket = ep.path.strip("/").split("/", 1)[0]
+    return ep.url(bucket) if bucket else None
+
+
 def missing_container(ep) -> MissingBucket | None:
     """A MissingBucket error if the store says `ep`'s bucket or container does not
     exist; None if it does, if the store has none, or if it cannot tell (no
     permission to look, unreachable)."""
-    if ep.backend.scheme not in BUCKETED or ep.fs is None:
+    url = container_url(ep)
+    if url is None or ep.fs is None:
         return None
     bucket = ep.path.strip("/").split("/", 1)[0]
-    if not bucket:
-        return None
-    url = ep.url(bucket)
     try:
         with translating(url):
             ep.fs.invalidate_cache(bucket)
