@@ -4,6 +4,7 @@ takes sizes and times from HEAD where the index has none, and syncs from it."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -23,15 +24,24 @@ def site(tmp_path_factory):
     (root / "small.txt").write_bytes(b"hello\n")
     (root / "sub").mkdir()
     (root / "sub" / "deep.txt").write_bytes(b"deep")
+    with _serving(root) as url:
+        yield root, url
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def _serving(root):
+    """`python -m http.server` on 127.0.0.1 for `root`; its base URL."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
 
 
 def test_a_file_from_a_server_without_ranges_downloads_whole(site, tmp_path):
@@ -71,15 +81,8 @@ def odd_site(tmp_path):
     files = {"a%20b.txt": b"pct\n", "q#h.txt": b"hash\n", "with space.txt": b"space\n"}
     for name, data in files.items():
         (root / name).write_bytes(data)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield files, f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    with _serving(root) as url:
+        yield files, url
 
 
 def test_names_that_need_encoding_over_http(odd_site, tmp_path):
