@@ -21,6 +21,7 @@ from typing import Iterator, NamedTuple
 
 from ..errors import DsctlError, NotFound, Unsupported, UsageError
 from ..storage import Endpoint
+from ..storage.containers import BUCKETED
 from ..storage.globs import glob
 from ..storage.listing import iter_files, lists_directly, local_info, not_a_file
 from ..storage.translate import translating
@@ -76,7 +77,7 @@ def names_prefix(ep: Endpoint) -> bool:
     """Whether `ep` is an object-store URL ending in '/': it names the key prefix (SPEC
     section 1) even where an object of the same name exists too - which info() would
     find first."""
-    return ep.loc.trailing_slash and ep.backend.scheme in ("s3", "gs", "az")
+    return ep.loc.trailing_slash and ep.backend.scheme in BUCKETED
 
 
 def is_dir(ep: Endpoint) -> bool:
@@ -184,12 +185,11 @@ class Planner:
             elif src.loc.trailing_slash:
                 self._refuse_into_itself(src, "")
         for src in self.sources:
-            if len(self.sources) == 1:
-                yield from self._expand(src, globbed.get(id(src)))
-                continue
             try:
                 yield from self._expand(src, globbed.get(id(src)))
             except NotFound as e:
+                if len(self.sources) == 1:
+                    raise
                 # one missing source among several is that item's failure: the others
                 # still go, and the run ends with exit 1 and the summary (as GNU cp)
                 rel = basename(src.path)

@@ -14,6 +14,7 @@ from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
 from ..storage.globs import glob
+from ..storage.containers import BUCKETED
 from ..storage.listing import list_dir, lists_directly
 from ..storage.urls import basename
 
@@ -91,7 +92,7 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
         for path in sorted(matches):   # each match by its URL, which can be pasted back
             yield _entry(ep, path, ep.url(path), matches[path])
         return
-    if not ep.path and ep.backend.scheme in ("s3", "gs", "az"):   # `ls s3://`: the buckets
+    if not ep.path and ep.backend.scheme in BUCKETED:   # `ls s3://`: the buckets
         if recursive:
             raise UsageError("ls -r needs a bucket or container", ep.url())
         listing = list_dir(ep)

@@ -33,24 +33,19 @@ from .remove import delete_paths
 
 
 def _tree(ep: Endpoint, must_exist: bool, links: str = "list") -> dict[str, dict]:
-    if names_prefix(ep):   # `p/`: the prefix, even beside an object named `p`
-        try:
-            tree = dict(walk_files(ep, must_exist, links=links))
-        except NotFound:
-            if must_exist:
-                raise
-            return {}   # a destination not there yet (its bucket's absence: the copies say)
-    else:
-        try:
-            meta = info(ep, want_dir=True)
-        except NotFound:
-            if must_exist:
-                raise
-            return {}
-        if meta.get("type") != "directory":
+    """The files below a directory endpoint; {} for a destination not there yet (not
+    `must_exist`; its bucket's absence, if that is why, the copies then say)."""
+    prefix = names_prefix(ep)   # `p/`: the prefix, even beside an object named `p`
+    try:
+        if not prefix and info(ep, want_dir=True).get("type") != "directory":
             raise UsageError("sync and check compare directories (key prefixes), not single files",
                              ep.url())
-        tree = dict(walk_files(ep, links=links))
+        # without the info() probe, the listing itself says whether the prefix is there
+        tree = dict(walk_files(ep, prefix and must_exist, links=links))
+    except NotFound:
+        if must_exist:
+            raise
+        return {}
     for rel, m in tree.items():
         if m.get("size") is None:  # web server indexes carry no sizes
             m.update(info(_file(ep, rel, m)))

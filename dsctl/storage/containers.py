@@ -17,11 +17,16 @@ from .translate import translating
 BUCKETED = frozenset({"s3", "gs", "az"})   # schemes whose first path segment is a bucket
 
 
-def container_url(ep) -> str | None:
-    """The URL of `ep`'s bucket or container (`s3://name`), None where there is none."""
+def _bucket(ep) -> str | None:
+    """`ep`'s bucket or container name (its path's first segment), None where none."""
     if ep.backend.scheme not in BUCKETED:
         return None
-    bucket = ep.path.strip("/").split("/", 1)[0]
+    return ep.path.strip("/").split("/", 1)[0] or None
+
+
+def container_url(ep) -> str | None:
+    """The URL of `ep`'s bucket or container (`s3://name`), None where there is none."""
+    bucket = _bucket(ep)
     return ep.url(bucket) if bucket else None
 
 
@@ -29,10 +34,10 @@ def missing_container(ep) -> MissingBucket | None:
     """A MissingBucket error if the store says `ep`'s bucket or container does not
     exist; None if it does, if the store has none, or if it cannot tell (no
     permission to look, unreachable)."""
-    url = container_url(ep)
-    if url is None or ep.fs is None:
+    bucket = _bucket(ep)
+    if bucket is None or ep.fs is None:
         return None
-    bucket = ep.path.strip("/").split("/", 1)[0]
+    url = ep.url(bucket)
     try:
         with translating(url):
             ep.fs.invalidate_cache(bucket)
