@@ -301,6 +301,25 @@ def test_rm(wstore):
     assert r.code == 3, r
 
 
+def test_rm_of_a_glob_without_r_removes_the_files_and_names_each_directory(wstore):
+    """GNU rm: `rm d/*` removes the files, says each directory needs -r, exits non-zero.
+    dsctl refused the whole glob (nothing removed) when one match was a directory."""
+    wstore.put_many({"g/a.txt": b"a", "g/b.txt": b"b", "g/s/c.txt": b"c", "g/t/d.txt": b"d"})
+    r = run("--json", "rm", wstore.url("g/*"))
+    assert r.code == 1, r
+    assert wstore.keys() == {"g/s/c.txt", "g/t/d.txt"}
+    events = [json.loads(line) for line in r.lines]
+    assert sorted(e["url"] for e in events if e["event"] == "removed") == [
+        wstore.url("g/a.txt"), wstore.url("g/b.txt")], r
+    assert sorted(e["url"].rstrip("/") for e in events if e["event"] == "failed") == [
+        wstore.url("g/s"), wstore.url("g/t")], r
+    assert r.err.count("use -r to remove it") == 2 and "removed 2 files" in r.err, r
+    # only directories match: a usage error, nothing removed
+    r = run("rm", wstore.url("g/*"))
+    assert r.code == 2 and "only directories" in r.err, r
+    assert wstore.keys() == {"g/s/c.txt", "g/t/d.txt"}
+
+
 def test_stdin_and_stdout(wstore):
     r = run("cp", "-", wstore.url("from-stdin.txt"), input=b"piped bytes")
     assert r.code == 0 and wstore.get("from-stdin.txt") == b"piped bytes", r

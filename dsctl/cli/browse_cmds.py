@@ -71,7 +71,7 @@ def stat(app, url):
 @pass_app
 def rm(app, url, recursive, dry_run):
     """Remove a file, or with -r everything under a prefix."""
-    from ..ops.remove import remove
+    from ..ops.remove import outcome, remove
 
     def show(u: str) -> None:
         if app.json:
@@ -81,11 +81,17 @@ def rm(app, url, recursive, dry_run):
         elif app.verbose:
             click.echo(f"removed {u}", err=True)
 
-    result = remove(url, recursive=recursive, dry_run=dry_run, on_removed=show)
+    def refused(e) -> None:
+        if app.json:
+            _out(json.dumps({"event": "failed", "url": e.url, "error": str(e)}))
+        click.echo(f"dsctl: error: {e}", err=True)
+
+    result = remove(url, recursive=recursive, dry_run=dry_run, on_removed=show, on_refused=refused)
     if not app.quiet:
         n = len(result.removed)
         what = "would remove" if dry_run else "removed"
         click.echo(f"dsctl: {what} {n} file{'s' if n != 1 else ''}", err=True)
+    outcome(result)
 
 
 COMMANDS = [ls, cat, stat, rm]

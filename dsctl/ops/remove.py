@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..engine.plan import info, names_prefix, walk_files
-from ..errors import NotFound, UsageError
+from ..errors import NotFound, PartialFailure, UsageError
 from ..storage import resolve
 from ..storage.globs import glob
 from ..storage.listing import iter_files
@@ -19,11 +19,25 @@ BATCH = 1000  # S3 DeleteObjects takes at most 1000 keys per request
 @dataclass
 class RemoveResult:
     removed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)   # directories a glob matched, without -r
     dry_run: bool = False
 
 
+def outcome(result: RemoveResult) -> None:
+    """Raise what a run that refused some directories deserves (GNU rm's rule: the
+    files went, each directory was reported, the exit says not everything did)."""
+    if not result.refused:
+        return
+    n = len(result.refused) + len(result.removed)
+    raise PartialFailure(f"{len(result.refused)} of {n} matches not removed")
+
+
 def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
-           on_removed: Callable[[str], None] = lambda u: None) -> RemoveResult:
+           on_removed: Callable[[str], None] = lambda u: None,
+           on_refused: Callable[[UsageError], None] = lambda e: None) -> RemoveResult:
+    """Delete what `url` names. A glob's directories without `recursive` are not an
+    error for the whole run: the files it matched are removed, each directory goes
+    to on_refused and into result.refused (see outcome())."""
     ep = resolve(url, for_write=True)
     if ep.is_stdio:
         raise UsageError("cannot remove stdin")
@@ -32,13 +46,18 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         matches = glob(ep)
         if not matches:
             raise NotFound("no match for pattern", ep.url())
-        dirs = _outermost(p for p, m in matches.items() if m.get("type") == "directory")
-        if dirs and not recursive:
-            raise UsageError("matches a directory; use -r to remove it", ep.url(dirs[0]))
+        found = sorted(p for p, m in matches.items() if m.get("type") == "directory")
+        files = [p for p, m in sorted(matches.items()) if m.get("type") != "directory"]
+        dirs = _outermost(found) if recursive else []
+        if found and not recursive:
+            if not files:
+                raise UsageError("matches only directories; use -r to remove them", ep.url())
+            for d in found:   # GNU rm: each said, the files still go, the exit says so
+                result.refused.append(ep.url(d))
+                on_refused(UsageError("is a directory; use -r to remove it", ep.url(d)))
         # `a/**` names a/ and everything in it: each file once, each tree walked once
         inside = tuple(d.rstrip("/") + "/" for d in dirs)
-        targets = [p for p, m in sorted(matches.items())
-                   if m.get("type") != "directory" and not p.startswith(inside)]
+        targets = [p for p in files if not p.startswith(inside)]
         for d in dirs:
             targets.extend(_below(ep.at(d), must_exist=False))
     else:
