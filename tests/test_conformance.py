@@ -320,6 +320,26 @@ def test_rm_of_a_glob_without_r_removes_the_files_and_names_each_directory(wstor
     assert wstore.keys() == {"g/s/c.txt", "g/t/d.txt"}
 
 
+def test_a_name_with_wildcard_characters_that_exists_is_read_as_written(wstore, tmp_path):
+    """`data[1].csv` matched nothing as a pattern, so cp/ls/rm said "no match" (exit 3)
+    for a file cat and stat read fine; a pattern that matches nothing but names an
+    existing path is that path, as an unmatched glob stays a word in the shell."""
+    wstore.put_many({"lit/data[1].csv": b"one", "lit/d[x]/f.txt": b"in", "lit/keep": b"k"})
+    r = run("cp", wstore.url("lit/data[1].csv"), tmp_path / "x.csv")
+    assert r.code == 0 and (tmp_path / "x.csv").read_bytes() == b"one", r
+    r = run("ls", wstore.url("lit/d[x]/"))
+    assert r.code == 0 and r.lines == ["f.txt"], r
+    r = run("cp", "-r", wstore.url("lit/d[x]"), f"{tmp_path}/out/")
+    assert r.code == 0 and (tmp_path / "out" / "d[x]" / "f.txt").read_bytes() == b"in", r
+    r = run("rm", wstore.url("lit/data[1].csv"))
+    assert r.code == 0 and "removed 1 file" in r.err, r
+    r = run("rm", "-r", wstore.url("lit/d[x]"))
+    assert r.code == 0 and wstore.keys() == {"lit/keep"}, r
+    # a pattern that names nothing either way is still "no match"
+    r = run("cp", wstore.url("lit/data[1].csv"), tmp_path / "y.csv")
+    assert r.code == 3 and "no match" in r.err and not (tmp_path / "y.csv").exists(), r
+
+
 def test_stdin_and_stdout(wstore):
     r = run("cp", "-", wstore.url("from-stdin.txt"), input=b"piped bytes")
     assert r.code == 0 and wstore.get("from-stdin.txt") == b"piped bytes", r

@@ -22,7 +22,7 @@ from typing import Iterator, NamedTuple
 from ..errors import DsctlError, NotFound, Unsupported, UsageError
 from ..storage import Endpoint
 from ..storage.containers import BUCKETED
-from ..storage.globs import glob
+from ..storage.globs import expand
 from ..storage.listing import iter_files, lists_directly, local_info, not_a_file
 from ..storage.translate import translating
 from ..storage.urls import basename, join
@@ -158,10 +158,23 @@ class Planner:
         """`follow`: walk into local symlinked directories and copy what links point
         to; False leaves every symlink found in a source directory out, quietly (as
         `aws s3 cp --no-follow-symlinks` does)."""
-        self.sources, self.dst, self.recursive = sources, dst, recursive
+        self.dst, self.recursive = dst, recursive
         self.links = "follow" if follow else "skip"
         self.filters = filters or PathFilter()
-        multi = len(sources) > 1 or any(s.loc.has_glob for s in sources)
+        # Patterns are expanded first: one that names a path as written is no glob,
+        # and a glob's destination is a directory. A failing expansion is that
+        # source's failure, met when the planner reaches it.
+        self.sources, self._globbed = [], {}
+        for src in sources:
+            if src.loc.has_glob:
+                try:
+                    src, matches = expand(src)
+                except NotFound as e:
+                    matches = e
+                if matches is not None:
+                    self._globbed[id(src)] = matches
+            self.sources.append(src)
+        multi = len(sources) > 1 or bool(self._globbed)
         if dst_is_dir is None:
             dst_is_dir = multi or dst.loc.trailing_slash or (not dst.is_stdio and is_dir(dst))
         self.dst_is_dir = dst_is_dir
@@ -172,21 +185,20 @@ class Planner:
         # Refuse a copy into itself before the first item goes out where that is
         # known without a request: a `dir/` source, every directory a glob matched.
         # (A source without the slash is checked once info() says it is a directory.)
-        globbed: dict[int, dict] = {}
         for src in self.sources:
             if src.is_stdio or not self.recursive:
                 continue
-            if src.loc.has_glob:
-                matches = globbed[id(src)] = glob(src)
+            matches = self._globbed.get(id(src))
+            if isinstance(matches, dict):
                 root = _glob_root(src.path)
                 for path, meta in matches.items():
                     if _is_dir_info(meta):
                         self._refuse_into_itself(src.at(path), _rel(path, root), excludable=False)
-            elif src.loc.trailing_slash:
+            elif id(src) not in self._globbed and src.loc.trailing_slash:
                 self._refuse_into_itself(src, "")
         for src in self.sources:
             try:
-                yield from self._expand(src, globbed.get(id(src)))
+                yield from self._expand(src)
             except NotFound as e:
                 if len(self.sources) == 1:
                     raise
@@ -223,15 +235,18 @@ class Planner:
             raise UsageError(f"cannot copy a directory into itself: {into.url()} is inside the source",
                              src.url())
 
-    def _expand(self, src: Endpoint, matches: dict | None = None) -> Iterator[Item]:
+    def _expand(self, src: Endpoint) -> Iterator[Item]:
         if src.is_stdio:
             if self.dst_is_dir:
                 raise UsageError("copying from stdin needs a destination file name, not a directory",
                                  self.dst.url())
             yield Item(src, self.dst, None, "")
             return
-        if src.loc.has_glob:
-            yield from self._expand_glob(src, glob(src) if matches is None else matches)
+        if id(src) in self._globbed:
+            matches = self._globbed[id(src)]
+            if isinstance(matches, NotFound):
+                raise matches
+            yield from self._expand_glob(src, matches)
             return
         if self.recursive and lists_directly(src):
             # `prefix/` with -r names a directory: list it at once. Probing it first

@@ -13,7 +13,7 @@ from ..engine.plan import empty_means_absent, info, walk_files
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
-from ..storage.globs import glob
+from ..storage.globs import expand
 from ..storage.containers import BUCKETED
 from ..storage.listing import list_dir, lists_directly
 from ..storage.urls import basename
@@ -86,12 +86,13 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
     if ep.is_stdio:
         raise UsageError("cannot list stdin")
     if ep.loc.has_glob:
-        matches = glob(ep)
-        if not matches:
+        ep, matches = expand(ep)
+        if matches == {}:
             raise NotFound("no match for pattern", ep.url())
-        for path in sorted(matches):   # each match by its URL, which can be pasted back
-            yield _entry(ep, path, ep.url(path), matches[path])
-        return
+        if matches is not None:
+            for path in sorted(matches):   # each match by its URL, which can be pasted back
+                yield _entry(ep, path, ep.url(path), matches[path])
+            return
     if not ep.path and ep.backend.scheme in BUCKETED:   # `ls s3://`: the buckets
         if recursive:
             raise UsageError("ls -r needs a bucket or container", ep.url())

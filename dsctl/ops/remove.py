@@ -8,10 +8,10 @@ from typing import Callable
 from ..engine.plan import info, names_prefix, walk_files
 from ..errors import NotFound, PartialFailure, UsageError
 from ..storage import resolve
-from ..storage.globs import glob
+from ..storage.globs import expand
 from ..storage.listing import iter_files
 from ..storage.translate import translating
-from ..storage.urls import join
+from ..storage.urls import GLOB_CHARS, join
 
 BATCH = 1000  # S3 DeleteObjects takes at most 1000 keys per request
 
@@ -42,10 +42,12 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
     if ep.is_stdio:
         raise UsageError("cannot remove stdin")
     result = RemoveResult(dry_run=dry_run)
+    matches = None
     if ep.loc.has_glob:
-        matches = glob(ep)
-        if not matches:
+        ep, matches = expand(ep)
+        if matches == {}:
             raise NotFound("no match for pattern", ep.url())
+    if matches is not None:
         found = sorted(p for p, m in matches.items() if m.get("type") == "directory")
         files = [p for p, m in sorted(matches.items()) if m.get("type") != "directory"]
         dirs = _outermost(found) if recursive else []
@@ -123,7 +125,12 @@ def delete_paths(ep, paths: list[str], *, dry_run: bool = False,
         if not dry_run:
             with translating(ep.url()):
                 if store is None or not store.delete(batch):
-                    ep.fs.rm(batch)
+                    # fsspec's rm() expands each path as a glob: `a[1]` would name `a1`
+                    names = [p for p in batch if GLOB_CHARS.search(p)]
+                    if len(names) < len(batch):
+                        ep.fs.rm([p for p in batch if not GLOB_CHARS.search(p)])
+                    for p in names:
+                        ep.fs.rm_file(p)
         for p in batch:
             removed.append(ep.url(p))
             on_removed(ep.url(p))

@@ -114,6 +114,12 @@ class Endpoint:
         d["path"] = path
         return ep
 
+    def as_written(self) -> "Endpoint":
+        """This endpoint with its wildcard characters read as part of the name."""
+        ep = self.at(self.path)
+        ep.__dict__["loc"] = self.loc._replace(literal=True)
+        return ep
+
     def writable_or_raise(self) -> None:
         if not self.backend.writable:
             raise Unsupported(f"{self.loc.given_scheme}:// is read-only", self.loc.raw)

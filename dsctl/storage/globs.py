@@ -15,9 +15,33 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ..errors import NotFound
 from .translate import translating
 
 _MAGIC = re.compile(r"[*?\[]")
+
+
+def expand(ep) -> tuple[object, dict | None]:
+    """(ep, its matches) for a URL with wildcards - or, when the pattern matches nothing
+    but a path of that very name exists (`data[1].csv`, `what?.txt`: names more often
+    than patterns), (that endpoint read as written, None), as an unmatched pattern in
+    the shell stays a word. cat and stat always read their URL as written."""
+    matches = glob(ep)
+    if matches:
+        return ep, matches
+    literal = ep.as_written()
+    return (literal, None) if _exists(literal) else (ep, matches)
+
+
+def _exists(ep) -> bool:
+    try:
+        with translating(ep.url()):
+            store = getattr(ep, "store", None)
+            if store is None or store.info(ep.path) is None:
+                ep.fs.info(ep.path)
+        return True
+    except NotFound:
+        return False
 
 
 def glob(ep) -> dict[str, dict]:

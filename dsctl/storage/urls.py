@@ -31,6 +31,7 @@ class Location(NamedTuple):
     scheme: str
     given_scheme: str
     rest: str
+    literal: bool = False   # wildcard characters are the name's own (see storage.globs.expand)
 
     @property
     def trailing_slash(self) -> bool:
@@ -45,6 +46,8 @@ class Location(NamedTuple):
 
     @property
     def has_glob(self) -> bool:
+        if self.literal:
+            return False
         if self.scheme == "http":
             # '?' starts a query string in a URL; only '*' and '[' glob there.
             return bool(re.search(r"[*\[]", self.rest))
