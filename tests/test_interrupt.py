@@ -89,12 +89,12 @@ def _reset_sigint():  # a parent that ignores SIGINT must not make the child ign
 class Dsctl:
     """`python -m dsctl ARGS` as a real process that we can signal."""
 
-    def __init__(self, *args, env: dict):
+    def __init__(self, *args, env: dict, stdin=subprocess.DEVNULL):
         full_env = dict(os.environ)
         full_env.update(env)
         self.args = [str(a) for a in args]
         self.proc = subprocess.Popen([sys.executable, "-m", "dsctl", *self.args], env=full_env,
-                                     cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     cwd=REPO, stdin=stdin, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, preexec_fn=_reset_sigint)
         self.started = time.monotonic()
         self.stdout = b""

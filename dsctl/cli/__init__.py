@@ -52,7 +52,8 @@ def _exit(code: int) -> None:
     sys.exit, ~1 ms this way -- on a 70 ms command.
     """
     try:
-        sys.stdout.flush()
+        if code != ExitCode.INTERRUPTED:   # else a reader that stopped reading would hold us
+            sys.stdout.flush()
     except (BrokenPipeError, ValueError):
         pass  # the reader went away (`| head`) or stdout is closed: nothing lost
     except OSError as e:  # e.g. a full disk under `> file`: the output is short
@@ -89,7 +90,7 @@ def _reader_gone() -> int:
 
 
 def _dispatch(cli, args, debug: bool) -> int:
-    from .app import ReaderGone
+    from .app import ReaderGone, Stopped
 
     try:
         cli.main(args=args, prog_name="dsctl", standalone_mode=False)
@@ -110,7 +111,7 @@ def _dispatch(cli, args, debug: bool) -> int:
             _traceback(e)
         _say(f"dsctl: error: {e}")
         return e.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         from ..engine.localfile import remove_empty_dirs, remove_leftovers
 
         remove_leftovers()

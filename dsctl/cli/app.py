@@ -97,10 +97,16 @@ class _LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as e:
             raise ReaderGone() from e
+        except KeyboardInterrupt as e:   # click would print an empty line first
+            raise Stopped() from e
 
 
 class ReaderGone(Exception):
     """stdout's reader went away (`dsctl cat … | head`)."""
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM (a KeyboardInterrupt), lifted past click's main()."""
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -24,6 +24,7 @@ from ..storage.mime import fsspec_kwargs
 from ..storage.parts import part_writer, supports_parts
 from ..storage.translate import translating
 from .budget import Cancelled, MemoryBudget
+from .interrupt import arrived, block_here
 from .localfile import AtomicLocalFile, write_whole
 from .ratelimit import RateLimiter
 from .streams import iter_chunks, open_writer
@@ -49,6 +50,11 @@ class CopyContext:
     max_parallel_parts: int
     cancel: threading.Event
     limiter: RateLimiter | None = None   # --bwlimit
+
+    def stopped(self) -> bool:
+        """Whether the run is being interrupted - asked before a destination is
+        committed, when `cancel` may not be set yet (see engine.interrupt)."""
+        return self.cancel.is_set() or arrived()
 
     def limit(self, n: int) -> None:
         """Account for n bytes about to move; sleeps to hold --bwlimit."""
@@ -144,7 +150,7 @@ def _copy_small(src, dst, size, ctx, progress, expect: str | None = None) -> int
     ctx.limit(size)
     with ctx.budget.reserve(size):
         data = _fetch_all(src, size, ctx)
-        if ctx.cancel.is_set():
+        if ctx.stopped():
             raise Cancelled()
         if expect is not None:
             digest = sha256()
@@ -175,7 +181,7 @@ def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1, expect: s
                 writer.write(chunk)
                 moved += len(chunk)
                 progress(len(chunk))
-            if ctx.cancel.is_set():
+            if ctx.stopped():
                 raise Cancelled()
             if digest is not None:   # not checked yet: an unknown size, or nothing at all
                 check(digest, expect, src.url())
@@ -198,6 +204,7 @@ def _run_parts(ctx: CopyContext, size: int, part: int, k: int, do_part) -> None:
     errors: list[BaseException] = []
 
     def work() -> None:
+        block_here()
         while not errors:
             with take:
                 number, off = next(parts, (0, -1))
@@ -300,7 +307,7 @@ def _download_parallel(src, dst, size, part, ctx, progress, expect: str | None =
             out = AtomicLocalFile(dst.path, size)
         try:
             _run_parts(ctx, size, part, k, do_part)
-            if ctx.cancel.is_set():   # every part may be in: still not wanted
+            if ctx.stopped():   # every part may be in: still not wanted
                 raise Cancelled()
             if expect is not None:
                 check(file_sha256(out.fd, size, ctx.cancel), expect, src.url())
@@ -331,7 +338,7 @@ def _upload_parallel(src, dst, size, part, ctx, progress) -> int:
                 writer = part_writer(dst)
             try:
                 _run_parts(ctx, size, part, k, do_part)
-                if ctx.cancel.is_set():
+                if ctx.stopped():
                     raise Cancelled()
                 with translating(dst.url()):
                     writer.complete()

@@ -21,6 +21,7 @@ from ..storage.translate import translate
 from . import events as ev
 from .budget import Cancelled, MemoryBudget
 from .copy import CopyContext, copy_one
+from .interrupt import install
 from .localfile import forget_made_dirs, remove_empty_dirs, remove_leftovers
 from .plan import Item
 from .ratelimit import RateLimiter
@@ -73,6 +74,7 @@ class Engine:
         missing destination bucket (MissingBucket) and a stdout whose reader left
         (BrokenPipeError), which stop the run and are raised once."""
         started = time.monotonic()
+        install()   # a signal is then known to workers before `cancel` is set
         jobs = max(1, self.o.jobs)
         limiter = RateLimiter(self.o.bwlimit, self.cancel) if self.o.bwlimit else None
         ctx = CopyContext(self.budget, self.o.part_size, self.o.max_parallel_parts, self.cancel, limiter)

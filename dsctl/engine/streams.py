@@ -7,22 +7,29 @@ local temp files are removed, multipart uploads are discarded).
 
 from __future__ import annotations
 
+import os
+import select
+import stat
 import sys
 import threading
 from typing import Iterator
 
 from ..errors import IntegrityError
 from .budget import Cancelled
+from .interrupt import arrived
 from ..storage.translate import translating
 from ..storage.mime import fsspec_kwargs
 from .localfile import AtomicLocalFile
+
+POLL = 0.2   # seconds a read of stdin may wait before the run's cancel is looked at
 
 
 def iter_chunks(ep, size: int | None, chunk: int, cancel: threading.Event) -> Iterator[bytes]:
     """Yield the bytes of `ep` in chunks; a known size is checked at the end."""
     got = 0
     with translating(ep.url()):
-        chunks = _raw_chunks(ep, size, chunk)
+        chunks = (_stream_chunks(ep, chunk, cancel) if ep.is_stdio or _is_fifo(ep)
+                  else _raw_chunks(ep, size, chunk))
         try:
             for data in chunks:
                 if cancel.is_set():
@@ -38,12 +45,64 @@ def iter_chunks(ep, size: int | None, chunk: int, cancel: threading.Event) -> It
         raise IntegrityError(f"size mismatch: expected {size} bytes, read {read}", ep.url())
 
 
-def _raw_chunks(ep, size: int | None, chunk: int) -> Iterator[bytes]:
+def _is_fifo(ep) -> bool:
+    if not ep.is_local or not hasattr(select, "poll"):
+        return False
+    try:
+        return stat.S_ISFIFO(os.stat(ep.path).st_mode)
+    except OSError:
+        return False
+
+
+def _stream_chunks(ep, chunk: int, cancel: threading.Event) -> Iterator[bytes]:
+    """stdin, or a FIFO named as the source, in chunks of `chunk` bytes (the last
+    shorter). A blocking open or read would hold its worker - and the run's Ctrl-C
+    or SIGTERM - until a producer writes or exits (`(slow job) | dsctl cp - s3://…`,
+    a FIFO nobody opened yet), so each wait lasts at most POLL seconds."""
     if ep.is_stdio:
         stream = sys.stdin.buffer
-        while data := stream.read(chunk):
-            yield data
+        try:
+            fd = stream.fileno()
+        except (OSError, ValueError):   # not a real file (embedded use): read it plainly
+            fd = None
+        if fd is None or not hasattr(select, "poll"):
+            while data := stream.read(chunk):
+                yield data
+            return
+        yield from _fd_chunks(fd, chunk, cancel)
         return
+    # O_NONBLOCK: the open does not wait for a writer; poll() then does, interruptibly
+    fd = os.open(ep.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        yield from _fd_chunks(fd, chunk, cancel)
+    finally:
+        os.close(fd)
+
+
+def _fd_chunks(fd: int, chunk: int, cancel: threading.Event) -> Iterator[bytes]:
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    buf = bytearray()
+    while True:
+        if not poll.poll(POLL * 1000):
+            if cancel.is_set() or arrived():
+                raise Cancelled()
+            continue
+        try:
+            data = os.read(fd, chunk - len(buf))
+        except BlockingIOError:   # woken without data (a non-blocking FIFO)
+            continue
+        if not data:
+            break
+        buf += data
+        if len(buf) >= chunk:
+            yield bytes(buf)
+            buf.clear()
+    if buf:
+        yield bytes(buf)
+
+
+def _raw_chunks(ep, size: int | None, chunk: int) -> Iterator[bytes]:
     if ep.is_local:
         with open(ep.path, "rb") as f:
             while data := f.read(chunk):

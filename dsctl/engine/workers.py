@@ -17,6 +17,8 @@ import queue
 import threading
 from typing import Any, Callable
 
+from .interrupt import block_here
+
 _STOP = object()
 
 
@@ -102,6 +104,7 @@ class FilePool:
             raise self._crash[0]
 
     def _loop(self) -> None:
+        block_here()   # Ctrl-C and SIGTERM go to the main thread (engine.interrupt)
         try:
             self._serve()
         finally:
