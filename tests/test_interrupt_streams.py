@@ -18,8 +18,10 @@ import uuid
 
 import pytest
 
-from .test_interrupt import (BUCKET, Dsctl, _assert_interrupted, _files_below,  # noqa: F401
-                             _object_exists, _uploads, s3, s3_env)
+from . import test_interrupt
+from .test_interrupt import BUCKET, Dsctl, _assert_interrupted, _files_below, _object_exists, _uploads
+
+s3, s3_env = test_interrupt.s3, test_interrupt.s3_env   # the module's fixtures, shared
 
 MiB = 1024 * 1024
 QUICK_EXIT = 10   # seconds: the waits poll every 0.2 s
