@@ -115,3 +115,30 @@ def test_no_follow_symlinks_leaves_every_link_out_quietly(tree, tmp_path):
         assert r.code == 1, r   # the FIFO failed, d/f.txt was copied
         assert _refusals(r.err) == {"pipe"}, r
         assert _files(out) == {"d/f.txt": b"f"}
+
+
+def test_rm_of_a_link_named_as_the_argument_removes_the_link_only(tmp_path):
+    """`rm -r LINK` walked into the directory LINK points to and deleted its files (data
+    loss); GNU rm removes the link - also without -r, also a broken one - and refuses
+    `LINK/` ("Not a directory")."""
+    target = tmp_path / "precious"
+    (target / "sub").mkdir(parents=True)
+    (target / "k").write_bytes(b"keep")
+    (target / "sub" / "k2").write_bytes(b"keep2")
+    d = tmp_path / "d"
+    d.mkdir()
+    for name in ("a", "b", "c"):
+        os.symlink(target, d / name)
+    os.symlink(tmp_path / "nowhere", d / "broken")
+    (d / "f.txt").write_bytes(b"f")
+    r = run("rm", "-r", f"{d}/a/")
+    assert r.code == 2 and "symbolic link" in r.err and os.path.islink(d / "a"), r
+    r = run("rm", "-r", d / "a")
+    assert r.code == 0 and not os.path.lexists(d / "a"), r
+    r = run("rm", d / "b")
+    assert r.code == 0 and not os.path.lexists(d / "b"), r
+    r = run("rm", d / "broken")
+    assert r.code == 0 and not os.path.lexists(d / "broken"), r
+    r = run("rm", "-r", f"{d}/*")   # a glob's match that is a link: the link goes
+    assert r.code == 0 and "removed 2 files" in r.err and sorted(os.listdir(d)) == [], r
+    assert (target / "k").read_bytes() == b"keep" and (target / "sub" / "k2").read_bytes() == b"keep2"

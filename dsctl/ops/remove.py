@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -48,8 +49,9 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         if matches == {}:
             raise NotFound("no match for pattern", ep.url())
     if matches is not None:
-        found = sorted(p for p, m in matches.items() if m.get("type") == "directory")
-        files = [p for p, m in sorted(matches.items()) if m.get("type") != "directory"]
+        # a local link is removed as a link, never walked into (GNU rm)
+        found = sorted(p for p, m in matches.items() if m.get("type") == "directory" and not _link(ep, p))
+        files = [p for p in sorted(matches) if p not in found]
         dirs = _outermost(found) if recursive else []
         if found and not recursive:
             if not files:
@@ -62,6 +64,12 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         targets = [p for p in files if not p.startswith(inside)]
         for d in dirs:
             targets.extend(_below(ep.at(d), must_exist=False))
+    elif _link(ep, ep.path):
+        # the link goes, whatever it points to (or whether it points anywhere): GNU rm
+        if ep.loc.trailing_slash:
+            raise UsageError("is a symbolic link, not a directory: name it without the "
+                             "trailing '/' to remove the link", ep.url())
+        targets, dirs = [ep.path.rstrip("/")], []
     else:
         prefix = recursive and names_prefix(ep)   # `p/` never means an object named `p`
         meta = {"type": "directory"} if prefix else info(ep)
@@ -87,6 +95,10 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
                 if ep.fs.exists(d):
                     ep.fs.rm(d, recursive=True)
     return result
+
+
+def _link(ep, path: str) -> bool:
+    return ep.is_local and os.path.islink(path.rstrip("/") or "/")
 
 
 def _outermost(dirs) -> list[str]:
@@ -124,7 +136,10 @@ def delete_paths(ep, paths: list[str], *, dry_run: bool = False,
         batch = paths[i:i + BATCH]
         if not dry_run:
             with translating(ep.url()):
-                if store is None or not store.delete(batch):
+                if ep.is_local:   # os.remove: a link goes, not what it points to
+                    for p in batch:
+                        os.remove(p)
+                elif store is None or not store.delete(batch):
                     # fsspec's rm() expands each path as a glob: `a[1]` would name `a1`
                     names = [p for p in batch if GLOB_CHARS.search(p)]
                     if len(names) < len(batch):
