@@ -338,6 +338,20 @@ def test_secrets_are_never_argument_values(cfg):
     assert r.code == 2 and "never taken as an argument" in r.err, r
 
 
+def test_secret_names_a_secret_field_and_never_carries_a_value(real_keyring, cfg):
+    """A misspelt `--secret secret_acess_key` was kept as an ordinary field that `profile
+    show` printed in clear; `--secret secret_access_key=VALUE` wrote VALUE into
+    profiles.yaml. Both are usage errors that do not repeat what was given."""
+    r = run("profile", "add", "t", "--type", "s3", "--secret", "access_key_id",
+            "--secret", "secret_acess_key", input=b"AKIDEXAMPLE\nWRONGLYNAMEDSECRET\n")
+    assert r.code == 2 and "secret_access_key" in r.err and "secret_acess_key" not in r.err, r
+    r = run("profile", "add", "t", "--type", "s3", "--secret", "secret_access_key=TOPSECRETVALUE",
+            input=b"x\n")
+    assert r.code == 2 and "TOPSECRETVALUE" not in r.err, r
+    assert not (cfg / "profiles.yaml").exists() or "TOPSECRET" not in (cfg / "profiles.yaml").read_text()
+    assert run("profile", "show", "t").code == 3
+
+
 def test_subprocess_ci_flow_with_real_keyring(secret_service, s3_server, bucket, tmp_path):
     """What a CI job does: pipe secrets into `profile add`, then use ds:// in another process."""
     env = {"DSCTL_CONFIG_DIR": str(tmp_path / "ci-cfg"), **secret_service.env}

@@ -129,6 +129,7 @@ def add(app, name, type_, auth, root, bucket, container, endpoint_url, region, p
     auth, fields = manage.normalize_fields(type_name, auth, fields)
     if auth != "keyring" and secret_fields:
         raise click.UsageError(f"--secret needs --auth keyring (this profile uses {auth})")
+    manage.check_secret_names(type_name, secret_fields)
     store_kind = "keyring"
     values: dict[str, str] = {}
     if auth == "keyring" and (secret_fields or spec.secrets):

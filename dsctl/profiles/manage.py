@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..errors import UsageError
 from . import secrets, store
 from .effective import resolve_fields
-from .schema import AUTH_MODES, TYPES, env_name, is_secret, spec_for
+from .schema import AUTH_MODES, SECRETISH, TYPES, env_name, is_secret, spec_for
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,22 @@ def validate_type(type_name: str) -> str:
         raise UsageError(f"unknown profile type {type_name!r}: use s3, gcs, azure, http, file "
                          f"or an fsspec protocol")
     return spec.name
+
+
+def check_secret_names(type_name: str, names: tuple[str, ...]) -> None:
+    """`--secret FIELD` must name a secret field of the type: a misspelt name was kept
+    as an ordinary field, printed unmasked by `profile show`, and `FIELD=VALUE` stored
+    the value in profiles.yaml. The error never repeats what was given (it may be the
+    secret itself)."""
+    spec = spec_for(type_name)
+    for n in names:
+        if "=" in n or not n.isidentifier():
+            raise UsageError("--secret takes a field name; its value is read from stdin or "
+                             "a prompt, never from the command line")
+        if not is_secret(spec, n):
+            allowed = ", ".join(spec.secrets) if spec.secrets else \
+                f"a name containing one of: {', '.join(SECRETISH)}"
+            raise UsageError(f"--secret names a secret field of a {spec.name} profile: {allowed}")
 
 
 def normalize_fields(type_name: str, auth: str | None, fields: dict) -> tuple[str, dict]:

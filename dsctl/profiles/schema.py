@@ -55,7 +55,7 @@ S3_PROVIDERS = {
     "seaweedfs": {"path_style": True},
 }
 
-_SECRETISH = ("password", "secret", "token", "key", "credential")
+SECRETISH = ("password", "secret", "token", "key", "credential")
 
 
 def spec_for(type_name: str) -> TypeSpec:
@@ -70,7 +70,7 @@ def is_secret(spec: TypeSpec, field: str) -> bool:
     if field in spec.secrets:
         return True
     # pass-through protocols (sftp password, webdav token, ...): judge by name
-    return spec.name not in TYPES and any(w in field for w in _SECRETISH)
+    return spec.name not in TYPES and any(w in field for w in SECRETISH)
 
 
 def default_secret_fields(spec: TypeSpec, fields: dict) -> tuple[str, ...]:
