@@ -105,6 +105,54 @@ def test_read_only_identity_profile_is_denied_writes(real_keyring, s3_server, bu
     assert r.code == 0 and "keyring" in r.text, r
 
 
+def test_aws_endpoint_url_does_not_redirect_a_keyring_profile(real_keyring, monkeypatch):
+    """A profile without an endpoint talks to AWS. botocore itself reads AWS_ENDPOINT_URL,
+    so a LocalStack endpoint left in the shell received the profile's signed requests and
+    data (SPEC section 4: generic variables never override a named profile)."""
+    import socket
+    import threading
+
+    trap = socket.socket()
+    trap.bind(("127.0.0.1", 0))
+    trap.listen(8)
+    trap.settimeout(0.2)
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = trap.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    seen.append(conn.recv(4096))
+                except OSError:
+                    pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))   # bound, never listening: the way to AWS fails at once
+    try:
+        r = run("profile", "add", "aws1", "--type", "s3", "--bucket", "some-bucket",
+                input=b"AKIDEXAMPLE\nSECRETEXAMPLEKEY\n")
+        assert r.code == 0, r
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{trap.getsockname()[1]}")
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        monkeypatch.setenv("DSCTL_FAST", "0")   # botocore's own path, where the variable is read
+        r = run("ls", "ds://aws1/")
+        assert r.code == 5, r
+        assert seen == [], seen
+    finally:
+        stop.set()
+        t.join()
+        trap.close()
+        closed.close()
+
+
 def test_wrong_secret_is_4_and_profile_test_says_so(real_keyring, s3_server, bucket):
     _add_s3("bad", s3_server, bucket, s3_server.admin_key, "not-the-secret-123")
     r = run("ls", "ds://bad/")

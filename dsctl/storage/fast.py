@@ -108,7 +108,8 @@ def _s3_settings(opts: dict) -> dict | None:
     ck = opts.get("client_kwargs") or {}
     cfgk = opts.get("config_kwargs") or {}
     s3c = cfgk.get("s3") or {}
-    if set(ck) - {"region_name"} or set(cfgk) - {"retries", "connect_timeout", "read_timeout", "s3"} \
+    if set(ck) - {"region_name"} or set(cfgk) - {"retries", "connect_timeout", "read_timeout", "s3",
+                                                 "ignore_configured_endpoint_urls"} \
             or set(s3c) - {"addressing_style"} or _proxy_set():
         return None
     anon = bool(opts.get("anon"))

@@ -48,6 +48,10 @@ def s3(name: str, v: dict) -> dict:
         opts.setdefault("client_kwargs", {})["region_name"] = v["region"]
     if _truthy(v.get("path_style", False)):
         opts["config_kwargs"]["s3"] = {"addressing_style": "path"}
+    if auth in ("keyring", "command", "anonymous") and not v.get("endpoint_url"):
+        # botocore would take AWS_ENDPOINT_URL (a LocalStack left in the shell) and send
+        # this profile's stored credentials and data there; its endpoint is AWS's
+        opts["config_kwargs"]["ignore_configured_endpoint_urls"] = True
     if auth == "keyring" or auth == "env" and _has_secret(v, "s3"):
         # auth env: dsctl.profiles.effective resolved DSCTL_PROFILE_<NAME>_* over AWS_*
         _need(v, name, "access_key_id", "secret_access_key")
