@@ -153,6 +153,30 @@ def test_aws_endpoint_url_does_not_redirect_a_keyring_profile(real_keyring, monk
         closed.close()
 
 
+def test_a_profile_root_from_the_environment_is_the_one_used_and_cannot_be_left(cfg, tmp_path, monkeypatch):
+    """`profile show` said DSCTL_PROFILE_<NAME>_ROOT was in effect while ds:// kept the
+    stored root; `ds://p/../x` read and wrote outside the root (SPEC: the path is joined
+    onto the root); an unknown DSCTL_PROFILE_<NAME>_AUTH was ignored."""
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "f").write_bytes(d.encode())
+    assert run("profile", "add", "loc", "--type", "file", "--root", tmp_path / "a",
+               "--auth", "anonymous").code == 0
+    assert run("cat", "ds://loc/f").out == b"a"
+    monkeypatch.setenv("DSCTL_PROFILE_LOC_ROOT", str(tmp_path / "b"))
+    r = run("cat", "ds://loc/f")
+    assert r.code == 0 and r.out == b"b", r
+    monkeypatch.delenv("DSCTL_PROFILE_LOC_ROOT")
+    r = run("cat", "ds://loc/../b/f")
+    assert r.code == 2 and r.out == b"", r
+    (tmp_path / "x").write_bytes(b"x")
+    r = run("cp", tmp_path / "x", "ds://loc/../escaped")
+    assert r.code == 2 and not (tmp_path / "escaped").exists(), r
+    monkeypatch.setenv("DSCTL_PROFILE_LOC_AUTH", "bogus")
+    r = run("ls", "ds://loc/")
+    assert r.code == 2 and "unknown auth mode" in r.err, r
+
+
 def test_wrong_secret_is_4_and_profile_test_says_so(real_keyring, s3_server, bucket):
     _add_s3("bad", s3_server, bucket, s3_server.admin_key, "not-the-secret-123")
     r = run("ls", "ds://bad/")

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from .. import config, redact
 from ..errors import UsageError
 from . import secrets, store
-from .schema import S3_PROVIDERS, env_name
+from .schema import AUTH_MODES, S3_PROVIDERS, env_name
 
 
 class Value(NamedTuple):
@@ -54,6 +54,9 @@ def resolve_fields(profile: store.Profile, flags: dict | None = None, *,
         if v is not None:
             out[k] = Value(v, "flag")
     _apply_preset(out)
+    if out["auth"].value not in AUTH_MODES:   # a typo in DSCTL_PROFILE_<NAME>_AUTH
+        raise UsageError(f"unknown auth mode {out['auth'].value!r} ({out['auth'].source}): "
+                         f"one of {', '.join(AUTH_MODES)}")
     if out["auth"].value == "env":
         _apply_standard_env(profile, out)
     return out
@@ -117,7 +120,10 @@ def profile_for_bare_url(scheme: str) -> store.Profile | None:
 def ds_target(name: str, rest: str) -> tuple[store.Profile, str, str]:
     """For ds://name/rest: the profile, the real URL, and the real root URL."""
     p = store.get(name)
-    root = str(p.fields.get("root") or "")
+    if ".." in rest.split("/"):
+        raise UsageError("'..' would leave the profile's root", f"ds://{name}/{rest}")
+    # DSCTL_PROFILE_<NAME>_ROOT over the file, as for every field (profile show says so)
+    root = str(resolve_fields(p, with_secrets=False).get("root", Value(None, "")).value or "")
     scheme = p.spec.scheme
     if not root:
         if scheme == "local":
