@@ -165,6 +165,10 @@ def test_globs(store, tmp_path):
     assert _files(tmp_path / "deep") == {"sub/d.txt": b"d"}
     r = run("cp", store.url("g/*.nothing"), tmp_path / "none/")
     assert r.code == 3, r
+    # `g/**` also names g/ itself: each file is copied once, to its place below g/
+    r = run("-v", "cp", "-r", store.url("g/**"), tmp_path / "all/")
+    assert r.code == 0 and r.err.count(" -> ") == 4, r
+    assert _files(tmp_path / "all") == {"a.txt": b"a", "b.txt": b"b", "c.csv": b"c", "sub/d.txt": b"d"}
     # without -r a matched directory is said to be left out (GNU cp), not silently
     r = run("cp", store.url("g/*"), tmp_path / "top/")
     assert r.code == 1 and "is a directory; use -r" in r.err and store.url("g/sub") in r.err, r

@@ -148,7 +148,17 @@ def _glob_root(pattern: str) -> str:
 
 def _rel(path: str, root: str) -> str:
     """A glob match's path relative to the pattern's literal prefix."""
-    return posixpath.relpath(path, root) if root else path
+    rel = posixpath.relpath(path, root) if root else path
+    return "" if rel == "." else rel   # the pattern's own directory (`a/**` names a/)
+
+
+def outermost(dirs) -> list[str]:
+    """The directories not inside another one of them, sorted."""
+    out: list[str] = []
+    for d in sorted(p.rstrip("/") for p in dirs):
+        if not out or not (d + "/").startswith(out[-1] + "/"):
+            out.append(d)
+    return out
 
 
 class Planner:
@@ -283,8 +293,14 @@ class Planner:
         if not matches:
             raise NotFound("no match for pattern", src.url())
         root = _glob_root(src.path)
+        # `a/**` matches a/ itself and everything below it: with -r each directory is
+        # walked, so what lies inside a walked one is not taken again
+        outer = outermost(p for p, m in matches.items() if _is_dir_info(m)) if self.recursive else []
+        walked, outer = tuple(d + "/" for d in outer), set(outer)
         for path in sorted(matches):
             meta = matches[path]
+            if path.rstrip("/") not in outer and path.startswith(walked):
+                continue
             rel = _rel(path, root)
             if _is_dir_info(meta):
                 if not self.recursive:

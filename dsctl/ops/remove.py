@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..engine.plan import info, names_prefix, walk_files
+from ..engine.plan import info, names_prefix, outermost, walk_files
 from ..errors import NotFound, PartialFailure, UsageError
 from ..storage import resolve
 from ..storage.globs import expand
@@ -52,7 +52,7 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         # a local link is removed as a link, never walked into (GNU rm)
         found = sorted(p for p, m in matches.items() if m.get("type") == "directory" and not _link(ep, p))
         files = [p for p in sorted(matches) if p not in found]
-        dirs = _outermost(found) if recursive else []
+        dirs = outermost(found) if recursive else []
         if found and not recursive:
             if not files:
                 raise UsageError("matches only directories; use -r to remove them", ep.url())
@@ -99,15 +99,6 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
 
 def _link(ep, path: str) -> bool:
     return ep.is_local and os.path.islink(path.rstrip("/") or "/")
-
-
-def _outermost(dirs) -> list[str]:
-    """The directories not inside another one of them, sorted."""
-    out: list[str] = []
-    for d in sorted(p.rstrip("/") for p in dirs):
-        if not out or not (d + "/").startswith(out[-1] + "/"):
-            out.append(d)
-    return out
 
 
 def _below(ep, must_exist: bool) -> list[str]:
