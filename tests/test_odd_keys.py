@@ -48,3 +48,21 @@ def test_an_error_about_a_name_with_a_newline_is_still_one_line(s3, tmp_path):
         assert r.code == 3, r
         lines = r.err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("dsctl: error: not found") and "no\\n" in lines[0], r
+
+
+@pytest.mark.parametrize("scheme", ["s3", "gs", "az"])
+def test_local_names_that_are_not_utf8_are_refused_by_name_not_merged(scheme, request, tmp_path, monkeypatch):
+    """Two local files `x\\xff` and `x\\xfe` went to gs:// as one object `x\\ufffd` (exit 0,
+    one file lost); S3 and Azure failed them with Python's "surrogates not allowed". Each
+    is now that file's own failure, the rest is copied (cp -r and sync)."""
+    store = store_in_env(scheme, request, tmp_path, monkeypatch)
+    src = tmp_path / "src"
+    src.mkdir()
+    for raw, data in ((b"x\xff", b"one"), (b"x\xfe", b"two"), (b"ok.txt", b"ok")):
+        with open(os.path.join(os.fsencode(src), raw), "wb") as f:
+            f.write(data)
+    for cmd in (["cp", "-r"], ["sync"]):
+        r = run(*cmd, f"{src}/", store.url(f"{cmd[0]}/"))
+        assert r.code == 1 and r.err.count("not valid UTF-8") == 2, r
+        assert "surrogates" not in r.err, r
+    assert {k: store.get(k) for k in store.keys()} == {"cp/ok.txt": b"ok", "sync/ok.txt": b"ok"}

@@ -136,6 +136,21 @@ def unsafe_reason(rel: str) -> str | None:
     return None
 
 
+def name_refusal(dst: Endpoint, rel: str, src_url: str) -> UsageError | None:
+    """Why the file `rel` must not be written below `dst`, if so: a key that would land
+    outside a local directory, or a local name that is not UTF-8 going to a store
+    (object keys are UTF-8: gcsfs wrote U+FFFD, so two such files became one object)."""
+    if not rel:
+        return None
+    why = unsafe_reason(rel) if dst.is_local else None
+    if not dst.is_local and not dst.is_stdio:
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            why = "is not valid UTF-8 (object keys are; rename the file)"
+    return UsageError(f"refusing to write key that {why}", src_url) if why else None
+
+
 def _glob_root(pattern: str) -> str:
     parts = pattern.split("/")
     literal = []
@@ -227,8 +242,8 @@ class Planner:
         err = None
         if meta is not None and (problem := not_a_file(meta)):
             err = refused(problem, s.url())
-        elif self.dst.is_local and rel and (why := unsafe_reason(rel)):
-            err = UsageError(f"refusing to write key that {why}", s.url())
+        elif bad_name := name_refusal(self.dst, rel, s.url()):
+            err = bad_name
         elif single and s.contains(dst):
             err = UsageError("source and destination are the same file", s.url())
         return Item(s, dst, size, rel, err)

@@ -20,7 +20,7 @@ from typing import Callable
 
 from ..engine import events as ev
 from ..engine.filters import PathFilter
-from ..engine.plan import Item, info, names_prefix, refused, walk_files
+from ..engine.plan import Item, info, name_refusal, names_prefix, refused, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
@@ -111,7 +111,7 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
         s = _file(src, rel, m)
         problem = not_a_file(m)
         items.append(Item(s, dst.child(rel), m.get("size"), rel,
-                          refused(problem, s.url()) if problem else None))
+                          refused(problem, s.url()) if problem else name_refusal(dst, rel, s.url())))
 
     def unchanged(item: Item):
         d = dst_files.get(item.rel)
