@@ -101,6 +101,9 @@ def test_log_tag_log_get_by_every_selector(root, tmp_path):
         assert dest.read_bytes() == want, sel
     r = run("artifact", "get", "store://artifacts/demo/clf:prod", "-")   # any kind via artifacts/
     assert r.code == 0 and r.out == b"weights v1", r
+    assert "copied 1 file" in r.err, r   # the summary line every transfer ends with
+    r = run("--json", "artifact", "get", "store://artifacts/demo/clf:prod", "-")
+    assert r.code == 0 and r.out == b"weights v1" and '"event": "summary"' in r.err, r
     r = run("artifact", "get", "store://models/demo/clf", out / "")       # into a directory
     assert r.code == 0 and (out / "model.bin").read_bytes() == b"weights v2, longer", r
 

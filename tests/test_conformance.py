@@ -344,6 +344,15 @@ def test_a_name_with_wildcard_characters_that_exists_is_read_as_written(wstore, 
     assert r.code == 3 and "no match" in r.err and not (tmp_path / "y.csv").exists(), r
 
 
+def test_json_with_the_data_on_stdout_keeps_stdout_for_the_data(store):
+    """`--json cp URL -` appended its NDJSON events to the file's bytes on stdout."""
+    store.put_many({"j/data.bin": b"\x00payload\n"})
+    r = run("--json", "cp", store.url("j/data.bin"), "-")
+    assert r.code == 0 and r.out == b"\x00payload\n", r
+    events = [json.loads(line) for line in r.err.splitlines() if line.startswith("{")]
+    assert [e["event"] for e in events] == ["copied", "summary"], r
+
+
 def test_stdin_and_stdout(wstore):
     r = run("cp", "-", wstore.url("from-stdin.txt"), input=b"piped bytes")
     assert r.code == 0 and wstore.get("from-stdin.txt") == b"piped bytes", r

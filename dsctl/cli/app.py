@@ -23,10 +23,10 @@ class Application:
     profile: str | None = None
     config_dir: str | None = None
 
-    def renderer(self, verb: str = "copied"):
+    def renderer(self, verb: str = "copied", data_on_stdout: bool = False):
         from .render import Renderer  # rich is imported only by commands that draw
 
-        return Renderer(self, verb)
+        return Renderer(self, verb, data_on_stdout)
 
     def show_bars(self) -> bool:
         if self.quiet or self.json:

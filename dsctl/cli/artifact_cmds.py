@@ -121,10 +121,9 @@ def get_cmd(app, uri, dest, jobs):
     """
     from ..artifacts.fetch import get
 
-    with app.renderer("copied") as r:
+    with app.renderer("copied", data_on_stdout=dest == "-") as r:
         result = get(uri, dest, r, jobs=jobs)
-    if dest != "-":
-        r.summary(result.summary)
+    r.summary(result.summary)   # on stderr, as every transfer's (SPEC section 3)
     if app.verbose:
         _say(app, f"dsctl: got {result.uri}")
 

@@ -19,8 +19,11 @@ from .fmt import human
 
 
 class Renderer:
-    def __init__(self, app, verb: str = "copied"):
+    def __init__(self, app, verb: str = "copied", data_on_stdout: bool = False):
+        """`data_on_stdout`: the copy's bytes go to stdout (`cp URL -`), which then
+        carries nothing else (SPEC section 3): NDJSON events go to stderr."""
         self.app, self.verb = app, verb
+        self._lines = sys.stderr if data_on_stdout else sys.stdout
         self._lock = threading.Lock()
         self._bar = None
         self._task = None
@@ -102,8 +105,8 @@ class Renderer:
 
     # -- output --------------------------------------------------------
     def _out(self, line: str) -> None:
-        sys.stdout.write(scrub(line) + "\n")
-        sys.stdout.flush()
+        self._lines.write(scrub(line) + "\n")
+        self._lines.flush()
 
     def _err(self, line: str) -> None:
         if self._bar is not None:

@@ -43,10 +43,10 @@ def _options(jobs: int, part_size: int, bwlimit: int | None = None, **kw):
     return TransferOptions(jobs=jobs, part_size=part_size, bwlimit=bwlimit, **kw)
 
 
-def _run(app, verb, fn, skip_hint=""):
+def _run(app, verb, fn, skip_hint="", data_on_stdout=False):
     from ..ops.transfer import outcome
 
-    with app.renderer(verb) as r:
+    with app.renderer(verb, data_on_stdout) as r:
         summary = fn(r)
     r.summary(summary, skip_hint)
     outcome(summary)
@@ -79,7 +79,7 @@ def cp(app, paths, recursive, include, exclude, dry_run, no_clobber, no_follow, 
                     follow_symlinks=not no_follow)
     req = CopyRequest(list(paths[:-1]), paths[-1], recursive=recursive, include=include,
                       exclude=exclude, options=opts)
-    _run(app, "copied", lambda sink: copy(req, sink), " (exist)")
+    _run(app, "copied", lambda sink: copy(req, sink), " (exist)", data_on_stdout=paths[-1] == "-")
 
 
 @click.command("upload")
