@@ -353,6 +353,16 @@ def test_json_with_the_data_on_stdout_keeps_stdout_for_the_data(store):
     assert [e["event"] for e in events] == ["copied", "summary"], r
 
 
+def test_a_name_of_nearly_255_bytes_is_downloaded(store, tmp_path):
+    """The temporary `.<name>.<random>.dsctl-part` of a 230-255 byte name went over the
+    file system's 255-byte limit: "File name too long" for a name GNU cp copies."""
+    name = "n" * 246 + ".bin"
+    store.put_many({f"long/{name}": b"long"})
+    r = run("cp", store.url(f"long/{name}"), f"{tmp_path}/out/")
+    assert r.code == 0 and (tmp_path / "out" / name).read_bytes() == b"long", r
+    assert os.listdir(tmp_path / "out") == [name]
+
+
 def test_stdin_and_stdout(wstore):
     r = run("cp", "-", wstore.url("from-stdin.txt"), input=b"piped bytes")
     assert r.code == 0 and wstore.get("from-stdin.txt") == b"piped bytes", r

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from ..errors import DsctlError, NotFound
 from ..storage import Endpoint
 from ..storage.translate import translating
+from ..engine.localfile import side_name
 
 BACKUP_SUFFIX = ".dsctl-orig"
 
@@ -136,7 +137,7 @@ class Rollback:
 def _backup(path: str) -> str:
     parent, name = os.path.split(path)
     for _ in range(100):
-        backup = os.path.join(parent, f".{name}.{os.urandom(6).hex()}{BACKUP_SUFFIX}")
+        backup = os.path.join(parent, side_name(name, BACKUP_SUFFIX))
         try:
             os.link(path, backup, follow_symlinks=False)
             return backup

@@ -144,14 +144,27 @@ def _discard(fd: int, tmp: str) -> None:
 _FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
+NAME_MAX = 255   # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def side_name(name: str, suffix: str) -> str:
+    """`.<name>.<random><suffix>`, the name shortened to fit NAME_MAX: a file named
+    with 230-255 bytes must still get its temporary (and backup) neighbour."""
+    tail = f".{os.urandom(6).hex()}{suffix}"   # os.urandom: `random` is ~1.3 ms to import
+    raw = os.fsencode(name)
+    room = NAME_MAX - 1 - len(tail)
+    if len(raw) > room:
+        name = os.fsdecode(raw[:room])
+    return f".{name}{tail}"
+
+
 def create_temp(parent: str, name: str) -> tuple[int, str]:
     """Create `<parent>/.<name>.<random>.dsctl-part`, making `parent` only when the
     first attempt says it is missing: one syscall per file in the usual case instead of
     mkstemp's and makedirs' several. Mode 0666 less the umask, as cp, curl, rclone and
     the AWS CLI create files (mkstemp's 0600 left every copied file private)."""
     for attempt in range(100):
-        # os.urandom, not `random`: that module is ~1.3 ms of start-up to import
-        tmp = os.path.join(parent, f".{name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
+        tmp = os.path.join(parent, side_name(name, TEMP_SUFFIX))
         try:
             return os.open(tmp, _FLAGS, 0o666), tmp
         except FileExistsError:
