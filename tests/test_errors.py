@@ -277,3 +277,25 @@ def test_integrity_short_read_is_exit_6(tmp_path, http_server, monkeypatch):
         assert os.listdir(tmp_path) == []
     finally:
         srv.shutdown()
+
+
+def test_a_source_growing_during_a_copy_to_memory_is_a_size_mismatch(tmp_path, monkeypatch):
+    """The abort of memory://'s writer raised "attribute 'closed' of '_io.BytesIO' objects
+    is not writable", which replaced the real error (and the abort did not complete)."""
+    from dsctl.engine import streams
+
+    src = tmp_path / "grows.bin"
+    src.write_bytes(b"a" * (6 * 1024 * 1024))
+    real = streams._raw_chunks
+
+    def growing(ep, size, chunk):   # the file really grows once its first chunk is read
+        for i, data in enumerate(real(ep, size, chunk)):
+            yield data
+            if i == 0:
+                with open(ep.path, "ab") as f:
+                    f.write(b"b" * 1024 * 1024)
+
+    monkeypatch.setattr(streams, "_raw_chunks", growing)
+    r = run("cp", "--part-size", "5MiB", src, "memory://grow-test/g.bin")
+    assert r.code == 6 and "size mismatch: expected 6291456 bytes" in r.err, r
+    assert run("ls", "memory://grow-test/").code == 3

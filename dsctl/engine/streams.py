@@ -178,6 +178,25 @@ class FsspecWriter(Writer):
             self.f.closed = True
 
 
+class MemoryWriter(Writer):
+    """memory://: fsspec's MemoryFile puts itself in the store when opened, so a failed
+    copy left its partial bytes behind; here they join the store on commit only."""
+
+    def __init__(self, ep):
+        self.fs, self.path, self.url, self.parts = ep.fs, ep.path, ep.url(), []
+
+    def write(self, data) -> None:
+        self.parts.append(bytes(data))
+
+    def commit(self) -> None:
+        with translating(self.url):
+            self.fs.pipe_file(self.path, b"".join(self.parts))
+        self.parts = []
+
+    def abort(self) -> None:
+        self.parts = []
+
+
 class FastWriter(Writer):
     """Stream into an object through its obstore data path (storage.fast): one PUT
     when it fits the buffer, else `concurrency` parts in flight; abort discards."""
@@ -222,4 +241,6 @@ def open_writer(ep, size: int | None, block_size: int, concurrency: int = 1) -> 
     store = getattr(ep, "store", None)
     if store is not None and store.usable(ep.path):
         return FastWriter(ep, block_size, concurrency)
+    if ep.backend.scheme == "memory":
+        return MemoryWriter(ep)
     return FsspecWriter(ep, block_size)
