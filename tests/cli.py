@@ -57,3 +57,15 @@ def run_proc(*args: str, env: dict | None = None, input: bytes | None = None,
     p = subprocess.run([sys.executable, "-m", "dsctl", *map(str, args)], input=input,
                        capture_output=True, env=full_env, timeout=timeout, cwd=REPO)
     return Result(p.returncode, p.stdout, p.stderr.decode("utf-8", "replace"))
+
+
+def run_unprivileged(*args: str, timeout: float = 120) -> Result:
+    """dsctl ARGS as a separate process that file permissions apply to: as root (CI),
+    through setpriv(1) without the capabilities that bypass them."""
+    prefix = []
+    if os.geteuid() == 0:
+        caps = "-dac_override,-dac_read_search,-fowner"
+        prefix = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+    p = subprocess.run([*prefix, sys.executable, "-m", "dsctl", *map(str, args)],
+                       capture_output=True, timeout=timeout, cwd=REPO)
+    return Result(p.returncode, p.stdout, p.stderr.decode("utf-8", "replace"))

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from .cli import run, run_proc
+from .cli import run, run_proc, run_unprivileged
 from .stores import store_in_env
 
 
@@ -299,3 +299,19 @@ def test_a_source_growing_during_a_copy_to_memory_is_a_size_mismatch(tmp_path, m
     r = run("cp", "--part-size", "5MiB", src, "memory://grow-test/g.bin")
     assert r.code == 6 and "size mismatch: expected 6291456 bytes" in r.err, r
     assert run("ls", "memory://grow-test/").code == 3
+
+
+def test_a_destination_parent_that_cannot_be_made_is_access_denied(tmp_path):
+    """mkdir refused (EACCES) while making the destination's parent was reported as
+    "not found" (exit 3): the PermissionError carried the first open's
+    FileNotFoundError as its context."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (tmp_path / "x").write_bytes(b"x")
+    locked.chmod(0o555)
+    try:
+        r = run_unprivileged("cp", tmp_path / "x", locked / "sub" / "x")
+    finally:
+        locked.chmod(0o755)
+    assert r.code == 4 and "access denied" in r.err and "Permission denied" in r.err, r
+    assert list(locked.iterdir()) == []

@@ -172,11 +172,13 @@ def create_temp(parent: str, name: str) -> tuple[int, str]:
         except FileNotFoundError:
             if attempt > 1:
                 raise
-            try:
-                _make_dirs(parent)
-            except (FileExistsError, NotADirectoryError):
-                raise _file_in_the_way(parent) from None
         except NotADirectoryError:
+            raise _file_in_the_way(parent) from None
+        # out of the except clause: an error making the parent (a PermissionError) must
+        # not carry the FileNotFoundError as its context - that read as "not found"
+        try:
+            _make_dirs(parent)
+        except (FileExistsError, NotADirectoryError):
             raise _file_in_the_way(parent) from None
     raise FileExistsError(f"no free temporary name in {parent}")
 
