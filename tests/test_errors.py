@@ -315,3 +315,25 @@ def test_a_destination_parent_that_cannot_be_made_is_access_denied(tmp_path):
         locked.chmod(0o755)
     assert r.code == 4 and "access denied" in r.err and "Permission denied" in r.err, r
     assert list(locked.iterdir()) == []
+
+
+def test_an_unreadable_subdirectory_is_one_failure_and_the_rest_is_copied(tmp_path):
+    """One directory the walk may not list stopped the whole cp -r / sync with exit 4 and
+    no summary, leaving files after it uncopied; check called it missing."""
+    src = tmp_path / "src"
+    (src / "ok").mkdir(parents=True)
+    (src / "secret").mkdir()
+    (src / "ok" / "a").write_bytes(b"a")
+    (src / "z").write_bytes(b"z")
+    (src / "secret" / "s").write_bytes(b"s")
+    (src / "secret").chmod(0)
+    try:
+        for cmd in (["cp", "-r"], ["sync"]):
+            out = tmp_path / f"out-{cmd[0]}"
+            r = run_unprivileged(*cmd, f"{src}/", f"{out}/")
+            assert r.code == 1 and "cannot list this directory" in r.err and "failed 1" in r.err, r
+            assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["ok/a", "z"]
+        r = run_unprivileged("check", f"{src}/", f"{tmp_path}/out-sync/")
+        assert r.code == 6 and "cannot list (permission denied): secret" in r.text, r
+    finally:
+        (src / "secret").chmod(0o755)

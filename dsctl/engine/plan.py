@@ -19,11 +19,11 @@ import re
 from urllib.parse import unquote
 from typing import Iterator, NamedTuple
 
-from ..errors import DsctlError, NotFound, Unsupported, UsageError
+from ..errors import AccessDenied, DsctlError, NotFound, Unsupported, UsageError
 from ..storage import Endpoint
 from ..storage.containers import BUCKETED
 from ..storage.globs import expand
-from ..storage.listing import iter_files, lists_directly, local_info, not_a_file
+from ..storage.listing import UNREADABLE_DIR, iter_files, lists_directly, local_info, not_a_file
 from ..storage.translate import translating
 from ..storage.urls import basename, join
 from .filters import PathFilter
@@ -116,6 +116,8 @@ def refused(problem: str, url: str) -> DsctlError:
     """The error for a walked entry that is no file to copy (listing.not_a_file)."""
     if problem == "broken symbolic link":
         return NotFound(problem, url)
+    if problem == UNREADABLE_DIR:
+        return AccessDenied(problem, url)
     return Unsupported(f"not copied: {problem}", url)
 
 

@@ -25,7 +25,7 @@ from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
-from ..storage.listing import not_a_file
+from ..storage.listing import UNREADABLE_DIR, not_a_file
 from ..storage.translate import translating
 from ..storage.urls import join
 from .browse import modified_of
@@ -169,6 +169,11 @@ def check(src_url: str, dst_url: str, jobs: int = 16) -> CheckResult:
         jobs = 1
     a, b = _tree(src, True, "follow"), _tree(dst, True, "follow")   # both only read
     out = CheckResult()
+    for tree in (a, b):   # a directory it may not list: said, not taken for a missing file
+        for rel in [r for r, m in tree.items() if not_a_file(m) == UNREADABLE_DIR]:
+            out.differences.append(("cannot list (permission denied)", rel))
+            a.pop(rel, None)
+            b.pop(rel, None)
     for rel in sorted(set(a) - set(b)):
         out.differences.append(("missing in destination", rel))
     for rel in sorted(set(b) - set(a)):

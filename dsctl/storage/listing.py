@@ -14,7 +14,7 @@ import os
 import stat as _stat
 from typing import Iterator
 
-from ..errors import NotFound
+from ..errors import AccessDenied, NotFound
 from .translate import translating
 
 PAGE = 1000
@@ -153,6 +153,9 @@ def local_info(path: str) -> dict:
     return _info(path, st, link, kind, st.st_size)
 
 
+UNREADABLE_DIR = "permission denied: cannot list this directory"
+
+
 def not_a_file(info: dict) -> str | None:
     """Why a listed local entry cannot be copied as a file, or None: a FIFO or device
     (opening one would wait for a writer, or read forever), a broken symlink, a
@@ -222,7 +225,15 @@ def _local_walk(root: str, follow: bool = False) -> Iterator[tuple[str, dict]]:
                 info.update(type="other", problem="a symbolic link loop (to a directory above it)")
                 yield info["name"], info
                 continue
+            try:
+                entries = _sorted_entries(info["name"], follow)
+            except AccessDenied:
+                # one unreadable directory is that entry's failure, not the whole walk's
+                # (GNU cp and rsync report it and copy the rest)
+                info.update(type="other", problem=UNREADABLE_DIR)
+                yield info["name"], info
+                continue
             ancestors.append(dir_id)
-            stack.append(iter(_sorted_entries(info["name"], follow)))
+            stack.append(iter(entries))
         else:
             yield info["name"], info
