@@ -26,6 +26,7 @@ class Settings(NamedTuple):
     profile: str | None = None        # --profile / DSCTL_PROFILE
     config_dir: str | None = None     # --config-dir / DSCTL_CONFIG_DIR
     artifact_root: str | None = None  # --artifact-root / DSCTL_ARTIFACT_ROOT
+    debug: bool = False               # --debug / DSCTL_DEBUG
 
 
 _current: contextvars.ContextVar[Settings] = contextvars.ContextVar("dsctl_settings", default=Settings())

@@ -138,7 +138,7 @@ def cli(ctx, profile, verbose, quiet, json_, progress, debug, config_dir):
     ctx.obj = Application(verbose=verbose, quiet=quiet, json=json_, progress=progress,
                           debug=debug, profile=profile, config_dir=config_dir)
     # Lower layers read the invocation's settings from dsctl.config.current().
-    ctx.with_resource(config.use(config.Settings(profile=profile, config_dir=config_dir)))
+    ctx.with_resource(config.use(config.Settings(profile=profile, config_dir=config_dir, debug=debug)))
 
 
 def register() -> click.Group:

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .. import redact
+from .. import config, redact
 from ..errors import Unsupported, UsageError
 from . import options as _options
 from . import registry
@@ -205,7 +205,20 @@ def _stores(backend: registry.Backend, url: str, profile=None) -> tuple[Any, Any
     return _filesystem(backend, url, profile), None
 
 
+def _quiet_library_logs() -> None:
+    """gcsfs and azure-identity log warnings and whole tracebacks (each retry, each
+    credential tried) through Python's last-resort handler: dozens of lines on stderr
+    before dsctl's one-line error (SPEC section 3). Unless --debug, nobody hears them.
+    `logging` is already imported by fsspec here: it costs no start-up."""
+    import logging
+
+    root = logging.getLogger()
+    if not root.handlers and not config.current().debug:
+        root.addHandler(logging.NullHandler())
+
+
 def _filesystem(backend: registry.Backend, url: str, profile=None, opts: dict | None = None) -> Any:
+    _quiet_library_logs()
     for k, v in backend.env_setup:
         os.environ.setdefault(k, v)
     if backend.package:
