@@ -356,3 +356,19 @@ def test_a_library_s_logged_retries_stay_off_stderr(tmp_path):
     env = {"STORAGE_EMULATOR_HOST": None, "GOOGLE_APPLICATION_CREDENTIALS": str(sa)}
     r = run_proc("ls", "gs://some-bucket/", env=env, timeout=120)
     assert r.code in (4, 5) and r.err.count("\n") == 1 and r.err.startswith("dsctl: error: "), r
+
+
+def test_gcs_credentials_that_cannot_work_are_access_denied_at_once(tmp_path):
+    """A GOOGLE_APPLICATION_CREDENTIALS path that does not exist was sent to Google as an
+    access token (exit 5, "transient failure"); a damaged service-account file said
+    "'refresh_token'" (exit 1). Both are access denied, naming the problem."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"type": "service_account", "private_key": "X"}')
+    cases = {str(tmp_path / "missing.json"): "cannot be read", str(bad): "invalid service-account JSON"}
+    for path, says in cases.items():
+        r = run_proc("ls", "gs://some-bucket/", env={"STORAGE_EMULATOR_HOST": None,
+                                                     "GOOGLE_APPLICATION_CREDENTIALS": path})
+        assert r.code == 4 and says in r.err and r.err.count("\n") == 1, r
+    r = run_proc("ls", "gs://some-bucket/", env={"STORAGE_EMULATOR_HOST": None,
+                                                 "GCP_CREDENTIALS": '{"type": "nonsense"}'})
+    assert r.code == 4 and "not a Google credentials JSON" in r.err, r

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from .. import redact
-from ..errors import UsageError
+from ..errors import AccessDenied, UsageError
 
 
 def _env(*names: str) -> str | None:
@@ -92,11 +92,12 @@ def gcs() -> dict:
         try:
             import json   # only for inline GCS credentials
 
-            opts["token"] = json.loads(creds_json)
+            opts["token"] = gcs_credentials(json.loads(creds_json), "GCP_CREDENTIALS")
         except ValueError:
             raise UsageError("GCP_CREDENTIALS is not valid JSON") from None
     elif creds_file:
-        opts["token"] = creds_file
+        opts["token"] = gcs_credentials(_read_json(creds_file, "GOOGLE_APPLICATION_CREDENTIALS"),
+                                        "GOOGLE_APPLICATION_CREDENTIALS")
     else:
         # Never fall back to anonymous silently: google_default fails loudly.
         opts["token"] = "google_default"
@@ -104,6 +105,41 @@ def gcs() -> dict:
     if project:
         opts["project"] = project
     return opts
+
+
+def _read_json(path: str, what: str) -> dict:
+    """The JSON credentials file `path` names. gcsfs took a path it could not open for
+    an access token and sent it to Google (exit 5, "transient failure")."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = f.read()
+    except OSError as e:
+        raise AccessDenied(f"{what} names a file that cannot be read: {e.strerror}", path) from None
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise AccessDenied(f"{what} is not a JSON credentials file", path) from None
+
+
+def gcs_credentials(info, what: str):
+    """Service-account (or other google-auth) JSON checked before gcsfs sees it: gcsfs
+    tries each kind in turn and reports a damaged one as KeyError 'refresh_token'."""
+    kinds = ("service_account", "authorized_user", "external_account", "impersonated_service_account")
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind not in kinds:
+        raise AccessDenied(f"{what}: not a Google credentials JSON (its \"type\" is not one of "
+                           f"{', '.join(kinds)})")
+    if kind == "service_account":
+        from google.oauth2 import service_account   # gcsfs imports it anyway
+
+        try:
+            service_account.Credentials.from_service_account_info(info)
+        except (ValueError, KeyError, TypeError) as e:
+            # google-auth names what is missing or unreadable, never the key's bytes
+            raise AccessDenied(f"{what}: invalid service-account JSON: {str(e)[:160]}") from None
+    return info
 
 
 def azure() -> dict:

@@ -88,13 +88,16 @@ def gcs(name: str, v: dict) -> dict:
     if auth == "keyring" or auth == "env" and _has_secret(v, "gcs"):
         if v.get("service_account_json"):
             try:
-                opts["token"] = json.loads(v["service_account_json"])
+                info = json.loads(v["service_account_json"])
             except ValueError:
                 raise UsageError(f"profile '{name}': service_account_json is not valid JSON") from None
+            opts["token"] = env_builders.gcs_credentials(info, f"profile '{name}'")
         elif v.get("token"):
             opts["token"] = v["token"]  # a raw OAuth access token
         elif v.get("service_account_file"):
-            opts["token"] = v["service_account_file"]
+            path = v["service_account_file"]
+            opts["token"] = env_builders.gcs_credentials(
+                env_builders._read_json(path, f"profile '{name}': service_account_file"), f"profile '{name}'")
         else:
             _need(v, name, "service_account_json")
     elif auth == "chain":
