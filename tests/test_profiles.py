@@ -533,6 +533,24 @@ def real_keyring_env() -> dict:
     return {"DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"]}
 
 
+def test_a_keyring_that_is_gone_is_access_denied_in_one_line(real_keyring, s3_server, bucket):
+    """A profile whose secrets are in the keyring, used where no keyring answers (no
+    D-Bus session in cron): keyring's "No recommended backend was available. Install
+    ..." came out as exit 1."""
+    _add_s3("kr", s3_server, bucket, s3_server.admin_key, s3_server.admin_secret)
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    r = run("ls", "ds://kr/")
+    assert r.code == 4 and "cannot read the secrets of profile 'kr'" in r.err, r
+    assert r.err.count("\n") == 1, r
+
+
+def test_azure_without_any_credentials_is_access_denied(monkeypatch):
+    for var in [v for v in os.environ if v.startswith("AZURE_")]:
+        monkeypatch.delenv(var)
+    r = run("ls", "az://some-container/")
+    assert r.code == 4 and "no Azure credentials" in r.err, r   # was exit 1, adlfs's words
+
+
 def test_plain_http_endpoint_needs_allow_http(real_keyring, s3_server, bucket):
     r = run("profile", "add", "plain", "--type", "s3", "--endpoint-url", s3_server.endpoint_url,
             "--bucket", bucket, input=f"{s3_server.admin_key}\n{s3_server.admin_secret}\n".encode())

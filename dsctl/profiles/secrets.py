@@ -12,7 +12,7 @@ import os
 import sys
 
 from .. import config, redact
-from ..errors import UsageError
+from ..errors import AccessDenied, UsageError
 
 SECRETS_FILE = "secrets.yaml"
 _REFUSED = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt", "keyring.backends.chainer")
@@ -77,8 +77,13 @@ def get(profile: str, field: str, store: str) -> str | None:
             value = str(value)  # a secret that YAML read as a number or a date
     else:
         import keyring
+        from keyring.errors import KeyringError
 
-        value = keyring.get_password(service(profile), field)
+        try:
+            value = keyring.get_password(service(profile), field)
+        except (KeyringError, RuntimeError) as e:   # none usable (keyring's long advice)
+            raise AccessDenied(f"cannot read the secrets of profile '{profile}' from the keyring: "
+                               f"{keyring_problem() or type(e).__name__}") from None
     redact.register(value)
     return value
 

@@ -161,6 +161,12 @@ def azure() -> dict:
         opts.update(tenant_id=tenant, client_id=client, client_secret=csecret)
     elif name:
         opts["anon"] = False  # use DefaultAzureCredential rather than anonymous
+    if not opts:
+        # adlfs's own words were "unable to connect to account for Must provide either a
+        # connection_string or account_name with credentials!!", exit 1
+        raise AccessDenied("no Azure credentials: set AZURE_STORAGE_CONNECTION_STRING, or "
+                           "AZURE_STORAGE_ACCOUNT_NAME with a key, SAS token or service principal, "
+                           "or use a profile (dsctl profile add --type azure)")
     return opts
 
 
