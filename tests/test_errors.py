@@ -372,3 +372,12 @@ def test_gcs_credentials_that_cannot_work_are_access_denied_at_once(tmp_path):
     r = run_proc("ls", "gs://some-bucket/", env={"STORAGE_EMULATOR_HOST": None,
                                                  "GCP_CREDENTIALS": '{"type": "nonsense"}'})
     assert r.code == 4 and "not a Google credentials JSON" in r.err, r
+
+
+def test_a_command_group_without_a_command_shows_its_help_whole():
+    """`dsctl`, `dsctl profile`: click's help-as-error was squeezed onto one line of
+    ~600 characters by the usage-error formatter."""
+    for args in ([], ["profile"], ["artifact"]):
+        r = run(*args)
+        assert r.code == 2, r
+        assert r.err.startswith("Usage: dsctl") and "\nCommands:\n" in r.err, r

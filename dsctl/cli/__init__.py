@@ -100,6 +100,9 @@ def _dispatch(cli, args, debug: bool) -> int:
     except click.exceptions.Abort:
         _say("dsctl: interrupted")
         return ExitCode.INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as e:   # `dsctl`, `dsctl profile`: the help, whole
+        _say(e.format_message())
+        return ExitCode.USAGE
     except click.ClickException as e:
         hint = f" (see 'dsctl {e.ctx.command_path.partition(' ')[2]} --help')".replace("dsctl  ", "dsctl ") \
             if getattr(e, "ctx", None) is not None else ""
