@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
+import textwrap
 import time
 import uuid
 
@@ -86,3 +88,21 @@ def test_a_ctrl_c_with_the_producers_eof_does_not_store_the_stream(s3, s3_env):
         _assert_interrupted(p, p.finish())
         assert not _object_exists(s3, key), p.describe()
         assert _uploads(s3, key) == [], p.describe()
+
+
+def test_ctrl_c_while_click_is_still_being_imported_exits_130_quietly(tmp_path):
+    """Signals sent in dsctl's first ~60 ms landed in the import of click and the
+    commands, before main() handled them: a KeyboardInterrupt traceback and exit 1.
+    Here the Ctrl-C lands exactly there (an import hook raises it)."""
+    code = textwrap.dedent("""
+        import sys
+        class CtrlC:
+            def find_spec(self, name, path=None, target=None):
+                if name == "dsctl.cli.app":
+                    raise KeyboardInterrupt
+        sys.meta_path.insert(0, CtrlC())
+        from dsctl.cli import main
+        sys.exit(main(["ls", sys.argv[1]]))
+    """)
+    p = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, timeout=60)
+    assert p.returncode == 130 and p.stderr == b"dsctl: interrupted\n", p

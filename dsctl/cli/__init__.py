@@ -6,8 +6,6 @@ import os
 import signal
 import sys
 
-import click
-
 from ..errors import DsctlError, ExitCode
 from ..redact import scrub
 
@@ -32,11 +30,13 @@ def _on_sigterm(signum, frame):  # cron/CI cancellations clean up like Ctrl-C
 
 def main(argv: list[str] | None = None) -> int:
     """Run dsctl; returns (and, as a script, exits with) the SPEC section 3 code."""
-    from .app import register
-
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args or bool(os.environ.get("DSCTL_DEBUG"))
-    code = _run(register(), args, debug)
+    try:
+        code = _run(args, debug)
+    except KeyboardInterrupt:   # while still importing (click is ~30 ms): nothing begun
+        _say("dsctl: interrupted")
+        code = ExitCode.INTERRUPTED
     if argv is None:
         _exit(code)
     return code
@@ -67,13 +67,15 @@ def _exit(code: int) -> None:
     os._exit(code)
 
 
-def _run(cli, args, debug: bool) -> int:
+def _run(args, debug: bool) -> int:
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:
         previous = None  # not the main thread (embedded use)
     try:
-        return _dispatch(cli, args, debug)
+        from .app import register   # click and the commands: a signal may land meanwhile
+
+        return _dispatch(register(), args, debug)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -90,6 +92,8 @@ def _reader_gone() -> int:
 
 
 def _dispatch(cli, args, debug: bool) -> int:
+    import click
+
     from .app import ReaderGone, Stopped
 
     try:
