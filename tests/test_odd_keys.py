@@ -66,3 +66,20 @@ def test_local_names_that_are_not_utf8_are_refused_by_name_not_merged(scheme, re
         assert r.code == 1 and r.err.count("not valid UTF-8") == 2, r
         assert "surrogates" not in r.err, r
     assert {k: store.get(k) for k in store.keys()} == {"cp/ok.txt": b"ok", "sync/ok.txt": b"ok"}
+
+
+def test_per_file_lines_stay_one_line_per_file(s3, tmp_path):
+    """`-v` and check printed a name with a newline over two lines (`copied …/a` then
+    `b -> …`); names inside message lines are escaped as errors escape them."""
+    src = tmp_path / "nl"
+    src.mkdir()
+    (src / "a\nb").write_bytes(b"x")
+    r = run("-v", "cp", "-r", f"{src}/", s3.url("nl/"))
+    assert r.code == 0, r
+    copied = [line for line in r.err.splitlines() if line.startswith("copied ")]
+    assert len(copied) == 1 and "a\\nb -> " in copied[0] and copied[0].endswith("a\\nb (1 B)"), r
+    (src / "a\nb").write_bytes(b"y")
+    r = run("check", f"{src}/", s3.url("nl/"))
+    assert r.code == 6 and "content differs: a\\nb\n" in r.text, r
+    r = run("rm", "-r", "--dry-run", s3.url("nl/"))
+    assert r.lines == [f"would remove {s3.url('nl/a')}\\nb"], r

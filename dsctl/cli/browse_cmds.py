@@ -9,7 +9,7 @@ import click
 
 from .app import output_options, pass_app
 from .complete import urls
-from .fmt import human
+from .fmt import human, one_line
 
 
 def _out(line: str) -> None:
@@ -77,9 +77,9 @@ def rm(app, url, recursive, dry_run):
         if app.json:
             _out(json.dumps({"event": "removed", "url": u, "dry_run": dry_run}))
         elif dry_run:
-            _out(f"would remove {u}")
+            _out(f"would remove {one_line(u)}")
         elif app.verbose:
-            click.echo(f"removed {u}", err=True)
+            click.echo(f"removed {one_line(u)}", err=True)
 
     def refused(e) -> None:
         if app.json:

@@ -15,7 +15,7 @@ import threading
 
 from ..engine import events as ev
 from ..redact import scrub
-from .fmt import human
+from .fmt import human, one_line
 
 
 class Renderer:
@@ -96,12 +96,12 @@ class Renderer:
         if e.event == "failed":
             self._err(f"dsctl: error: {e.error}")
         elif e.dry_run and not self.app.json:
-            self._out(f"would copy {e.src} -> {e.dst}")
+            self._out(f"would copy {one_line(e.src)} -> {one_line(e.dst)}")
         elif self.app.verbose and not self.app.quiet:
             if e.event == "copied":
-                self._err(f"{self.verb} {e.src} -> {e.dst} ({human(e.bytes)})")
+                self._err(f"{self.verb} {one_line(e.src)} -> {one_line(e.dst)} ({human(e.bytes)})")
             else:
-                self._err(f"skipped {e.src} -> {e.dst} ({e.reason})")
+                self._err(f"skipped {one_line(e.src)} -> {one_line(e.dst)} ({e.reason})")
 
     # -- output --------------------------------------------------------
     def _out(self, line: str) -> None:

@@ -8,6 +8,7 @@ import click
 
 from .app import output_options, pass_app
 from .complete import urls
+from .fmt import one_line
 from .transfer_cmds import _options, _transfer_options, follow_option
 
 
@@ -45,9 +46,9 @@ def sync(app, src, dst, delete, checksum, size_only, include, exclude, dry_run, 
         if app.json:
             click.echo(json.dumps({"event": "deleted", "url": url, "dry_run": dry_run}))
         elif dry_run:
-            click.echo(f"would delete {url}")
+            click.echo(f"would delete {one_line(url)}")
         elif app.verbose:
-            click.echo(f"deleted {url}", err=True)
+            click.echo(f"deleted {one_line(url)}", err=True)
 
     with app.renderer("copied") as r:
         result = do_sync(src, dst, delete=delete, mode=mode or "mtime", options=opts, sink=r,
@@ -76,7 +77,7 @@ def check(app, src, dst, jobs):
         if app.json:
             click.echo(json.dumps({"event": "difference", "what": what, "path": rel}))
         else:
-            click.echo(f"{what}: {rel}")
+            click.echo(f"{what}: {one_line(rel)}")
     n = len(result.differences)
     if app.json:
         click.echo(json.dumps({"event": "summary", "matched": result.matched, "differences": n}))
