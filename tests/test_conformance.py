@@ -98,6 +98,7 @@ def test_a_copy_or_sync_into_itself_is_refused_and_changes_nothing(wstore):
         assert wstore.keys() == set(seed), args
     r = run("cp", wstore.url("d/a.txt"), wstore.url("d/"))   # onto itself
     assert r.code == 2 and "same file" in r.err, r
+    assert r.err.count("\n") == 1, r   # refused before anything moved: one line, no summary
     assert {k: wstore.get(k) for k in seed} == seed
     # a sibling whose name starts like the source is not inside it
     r = run("cp", "-r", wstore.url("d/"), wstore.url("d2/"))

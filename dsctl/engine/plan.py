@@ -296,7 +296,10 @@ class Planner:
                 # a FIFO or device named as the source (`cp <(cmd) …`) is read as a
                 # stream: its st_size says nothing of what it will give
                 size = meta.get("size") if meta.get("type") != "other" else None
-                yield self._item(src, src.path, rel, size, single=True)
+                item = self._item(src, src.path, rel, size, single=True)
+                if item.error is not None and len(self.sources) == 1:
+                    raise item.error   # the one file named cannot go: the run's one line
+                yield item
 
     def _expand_dir(self, src: Endpoint, prefix: str, must_exist: bool = False) -> Iterator[Item]:
         self._refuse_into_itself(src, prefix)
