@@ -167,7 +167,9 @@ def test_unknown_scheme_and_malformed_urls_are_usage_errors(tmp_path):
                  ("cp", "file://relative/path", tmp_path), ("stat", "az://"), ("ls", "s3:///b"), ("cp", "-r"),
                  ("stat", "-"), ("check", "-", tmp_path),   # were "'NoneType' object has no …", 1
                  ("sync", "--checksum", "--size-only", tmp_path, tmp_path / "o"),   # was: last won
-                 ("completion",)):   # click's "Choose from:" list came over four lines
+                 ("completion",),   # click's "Choose from:" list came over four lines
+                 ("ls", "ds://"), ("cat", "http://[::1/x"), ("cat", "http://h:abc/x"),   # were exit 3
+                 ("ls", "dbfs://x/y")):   # fsspec's "missing 2 required positional arguments", 1
         r = run(*args)
         assert r.code == 2, (args, r)
         _one_line_error(r)
@@ -381,3 +383,12 @@ def test_a_command_group_without_a_command_shows_its_help_whole():
         r = run(*args)
         assert r.code == 2, r
         assert r.err.startswith("Usage: dsctl") and "\nCommands:\n" in r.err, r
+
+
+def test_a_backend_that_cannot_run_here_is_exit_7_naming_the_extra():
+    """sftp:// without paramiko must name dsctl's extra (SPEC section 3); hdfs:// without a
+    JVM was exit 1 with a hundred dlopen lines in one."""
+    r = run("ls", "hdfs://namenode/x")
+    assert r.code == 7 and "Unable to load libjvm" in r.err and len(r.err) < 300, r
+    r = run("ls", "sftp://host/x")
+    assert r.code == 7 and "pip install 'dsctl[sftp]'" in r.err, r

@@ -240,6 +240,14 @@ def _filesystem(backend: registry.Backend, url: str, profile=None, opts: dict | 
         # host, port and user:password@ of e.g. sftp:// or ftp:// URLs, as fsspec.url_to_fs does
         opts = {**cls._get_kwargs_from_urls(url), **opts}
         redact.register(opts.get("password"))
+    if backend.options == "passthrough":
+        try:
+            return cls(**opts)
+        except TypeError as e:   # e.g. dbfs:// without its instance and token
+            raise UsageError(f"{backend.scheme}:// needs options a URL cannot give ({e})", url) from None
+        except (ImportError, OSError) as e:   # hdfs:// without libjvm: not usable here
+            first = (str(e).splitlines() or [type(e).__name__])[0][:200]   # libjvm lists 100 paths
+            raise Unsupported(f"{backend.scheme}:// is not usable here: {first}", url) from None
     with translating(url):
         return cls(**opts)
 

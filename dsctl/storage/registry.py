@@ -41,6 +41,9 @@ def lookup(scheme: str) -> Backend | None:
     return BACKENDS.get(scheme)
 
 
+EXTRAS = {"sftp": "sftp", "ssh": "sftp"}   # pass-through schemes pyproject has an extra for
+
+
 def passthrough(scheme: str) -> Backend | None:
     """A Backend for any other protocol fsspec knows, or None if it knows none."""
     from fsspec.registry import known_implementations, registry
@@ -48,5 +51,7 @@ def passthrough(scheme: str) -> Backend | None:
     if scheme not in known_implementations and scheme not in registry:
         return None
     hint = known_implementations.get(scheme, {}).get("err") or f"install the fsspec backend for {scheme}://"
+    if scheme in EXTRAS:   # SPEC section 3: exit 7 names the extra
+        hint = f"pip install 'dsctl[{EXTRAS[scheme]}]' ({hint})"
     return Backend(scheme, scheme, "passthrough", package=None, install=hint,
                    server_side_copy=True, display=f"{scheme}://")

@@ -75,11 +75,18 @@ def parse(raw: str, allow_root: bool = False) -> Location:
         if not rest.startswith("/"):
             raise UsageError("file:// URLs need an absolute path (file:///abs/path)", raw)
         return Location(raw, scheme, given, rest)
-    if scheme in ("s3", "gs", "az", "ds") and (rest.startswith("/") or not (rest or allow_root)):
+    if scheme in ("s3", "gs", "az", "ds") and (rest.startswith("/") or not (rest or allow_root and scheme != "ds")):
         what = {"s3": "bucket", "gs": "bucket", "az": "container", "ds": "profile name"}[scheme]
         raise UsageError(f"malformed URL: missing {what}", raw)
     if scheme == "http" and not rest.split("/", 1)[0]:
         raise UsageError("malformed URL: missing host", raw)
+    if scheme == "http":
+        from urllib.parse import urlsplit   # imported by http's backend anyway
+
+        try:
+            urlsplit(raw).port   # `[::1` or a port of letters: not a place to ask
+        except ValueError as e:
+            raise UsageError(f"malformed URL: {e}", raw) from None
     return Location(raw, scheme, given, rest)
 
 
