@@ -1,8 +1,25 @@
 _dsctl_completion() {
     local IFS=$'\n'
-    local response
+    local response w gap prefix="" i pos=0 cword=0
+    local -a words=()
+    for (( i=0; i<${#COMP_WORDS[@]}; i++ )); do
+        w=${COMP_WORDS[i]}
+        gap=${COMP_LINE:pos}
+        gap=${gap%%"$w"*}
+        if (( i > 0 )) && [[ -n $COMP_LINE && -z $gap ]] && [[ $w == :* || ${words[-1]} == *: ]]; then
+            words[-1]+=$w
+        else
+            words+=("$w")
+        fi
+        pos=$(( pos + ${#gap} + ${#w} ))
+        (( i == COMP_CWORD )) && cword=$(( ${#words[@]} - 1 ))
+    done
+    w=${words[cword]}
+    if [[ $w == *:* && $COMP_WORDBREAKS == *:* ]]; then
+        prefix=${w%"${w##*:}"}
+    fi
 
-    response=$(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD _DSCTL_COMPLETE=bash_complete $1)
+    response=$(env COMP_WORDS="${words[*]}" COMP_CWORD=$cword _DSCTL_COMPLETE=bash_complete $1)
 
     for completion in $response; do
         IFS=',' read type value <<< "$completion"
@@ -14,7 +31,7 @@ _dsctl_completion() {
             COMPREPLY=()
             compopt -o default
         elif [[ $type == 'plain' ]]; then
-            COMPREPLY+=($value)
+            COMPREPLY+=("${value#"$prefix"}")
         fi
     done
 

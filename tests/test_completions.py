@@ -170,3 +170,33 @@ def test_bash_completion_function_end_to_end(tmp_path):
     for name in ("cp", "cat", "completion"):
         assert name in commands, p
     assert options == ["--no-clobber"], p
+
+
+def test_bash_completes_a_ds_url_across_the_colon(tmp_path):
+    """bash splits words at ':', so `dsctl ls ds://l<TAB>` reached dsctl as `ds`, `:`,
+    `//l` and completed nothing (zsh and fish were fine). Driven as readline fills the
+    variables: COMP_LINE/COMP_POINT, and COMP_WORDS split at the colon."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shim = bindir / "dsctl"
+    shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m dsctl \"$@\"\n")
+    shim.chmod(0o755)
+    cfg = tmp_path / "cfg"
+    env = {"PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", "DSCTL_CONFIG_DIR": str(cfg),
+           "PYTHONPATH": os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))}
+    for name in ("loc", "loc2", "prod"):
+        r = run_proc("profile", "add", name, "--type", "file", "--root", tmp_path, "--auth", "anonymous",
+                     env={"DSCTL_CONFIG_DIR": str(cfg)})
+        assert r.code == 0, r
+    script = (
+        "source completions/dsctl.bash || exit 10\n"
+        "[[ $COMP_WORDBREAKS == *:* ]] || exit 9\n"
+        "COMP_LINE='dsctl ls ds://l'; COMP_POINT=${#COMP_LINE}\n"
+        "COMP_WORDS=(dsctl ls ds : //l); COMP_CWORD=4; COMPREPLY=()\n"
+        "_dsctl_completion dsctl //l : || exit 11\n"
+        "printf 'url:%s\\n' \"${COMPREPLY[@]}\"\n"
+    )
+    p = _bash(script, env)
+    assert p.returncode == 0, p
+    got = sorted(line[4:] for line in p.stdout.splitlines() if line.startswith("url:"))
+    assert got == ["//loc/", "//loc2/"], p   # bash puts them after `ds:`: ds://loc/, ds://loc2/
