@@ -4,6 +4,7 @@ Small objects (one PUT) and multipart ones, on the fast path and through fsspec.
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -40,3 +41,14 @@ def test_uploads_get_the_type_their_name_says(store, tmp_path, fast):
     assert r.code == 0, r
     assert {k: _type(store, f"s/{k}") for k in ("index.html", "a.json", "big.csv")} == {
         "index.html": "text/html", "a.json": "application/json", "big.csv": "text/csv"}
+
+
+def test_stat_json_names_the_type_alike_on_every_store(store, tmp_path):
+    """`stat --json` said "contenttype" on gs, "content_type" on Azure and nothing on S3."""
+    (tmp_path / "d.json").write_bytes(b"{}")
+    assert run("cp", tmp_path / "d.json", store.url("t/d.json")).code == 0
+    r = run("--json", "stat", store.url("t/d.json"))
+    assert r.code == 0, r
+    meta = json.loads(r.out)
+    assert meta["content_type"].split(";")[0] == "application/json", meta
+    assert meta["etag"] and meta["size"] == 2, meta

@@ -139,11 +139,17 @@ def stat(url: str) -> dict:
     meta = info(ep, want_dir=True)
     out = {"url": ep.url(), "type": meta.get("type", "file"), "size": meta.get("size"),
            "modified": modified_of(meta)}
-    for key in ("ETag", "etag", "md5Hash", "content_type", "ContentType", "contentType", "crc32c",
-                "StorageClass", "storageClass", "mimetype"):
-        if meta.get(key) is not None:
-            out[key.lower()] = str(meta[key]).strip('"') if not isinstance(meta[key], dict) else str(meta[key])
+    # one name per fact whatever the store calls it (s3fs, gcsfs, adlfs, dsctl's clients)
+    for name, keys in _EXTRAS.items():
+        v = next((meta[k] for k in keys if meta.get(k) is not None), None)
+        if v is not None:
+            out[name] = str(v).strip('"') if not isinstance(v, dict) else str(v)
     return out
+
+
+_EXTRAS = {"etag": ("ETag", "etag"), "md5": ("md5Hash",), "crc32c": ("crc32c",),
+           "content_type": ("content_type", "ContentType", "contentType", "mimetype"),
+           "storage_class": ("StorageClass", "storageClass")}
 
 
 def cat(url: str, out=None, chunk: int = 4 * 1024 * 1024) -> int:

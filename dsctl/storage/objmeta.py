@@ -70,11 +70,11 @@ class Metadata:
         m = self.s3.head(bucket, key) if self.scheme == "s3" else self.az.head(bucket, key)
         info = {"name": path, "size": m["size"], "type": "file", "LastModified": m.get("last_modified"),
                 "ETag": m.get("e_tag")}
+        if m.get("content_type"):
+            info["content_type"] = m["content_type"]
         if self.scheme == "az":
             from .azclient import is_folder_marker
 
-            if m.get("content_type"):
-                info["content_type"] = m["content_type"]
             if is_folder_marker(m.get("metadata") or {}):
                 info.update(type="directory", size=0)
         if self.scheme == "s3":

@@ -186,7 +186,7 @@ class S3Client(RestClient):
         h = self._object("HEAD", bucket, key).headers
         return {"path": key, "size": int(h.get("content-length", 0)),
                 "last_modified": http_date(h.get("last-modified")), "e_tag": h.get("etag"),
-                "version": h.get("x-amz-version-id")}
+                "version": h.get("x-amz-version-id"), "content_type": h.get("content-type")}
 
     # -- listing -----------------------------------------------------------------------
 
