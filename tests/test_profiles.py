@@ -459,7 +459,13 @@ def test_option_building_for_unverifiable_auth_modes(cfg, monkeypatch):
     from dsctl.storage import options
 
     from dsctl.profiles import store
-    sa = json.dumps({"type": "service_account", "client_email": "x@y", "private_key": "k"})
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    sa = json.dumps({"type": "service_account", "client_email": "x@y", "private_key": key.decode(),
+                     "token_uri": "https://oauth2.googleapis.com/token"})   # parsed by google-auth
     cases = [
         (store.Profile("r2", "s3", "anonymous", {"provider": "r2", "account_id": "abc123"}),
          lambda o: o["endpoint_url"] == "https://abc123.r2.cloudflarestorage.com" and o["anon"] is True),

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..engine.plan import empty_means_absent, info, walk_files
+from ..engine.plan import empty_means_absent, info, names_prefix, walk_files
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
@@ -107,7 +107,9 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
         return
     # `prefix/` on S3 names a directory: list it at once (no HEAD and probe first);
     # a listing that names nothing then means it is not there
-    direct = lists_directly(ep)
+    # `a.txt/` names the prefix even beside an object `a.txt` (gcsfs and adlfs listed the
+    # object): listed as a prefix, and nothing below it is "not found" as on S3
+    direct = lists_directly(ep) or (names_prefix(ep) and "/" in ep.path.strip("/"))   # not a bucket
     if not direct:
         meta = info(ep, want_dir=True)
         if meta.get("type") != "directory":
@@ -115,18 +117,17 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
             return
     if recursive:
         # symlinked directories walked into, as a copy of the same URL would read them
-        for rel, m in walk_files(ep, must_exist=empty_means_absent(ep), links="follow"):
+        for rel, m in walk_files(ep, must_exist=direct or empty_means_absent(ep), links="follow"):
             yield _entry(ep, m.get("name", rel) if ep.backend.scheme == "http" else f"{ep.path.rstrip('/')}/{rel}",
                          rel, m)
         return
     listing = list_dir(ep)
+    root = ep.path.rstrip("/")
+    listing = [m for m in listing if m["name"].rstrip("/") != root]
     if direct and not listing:
         raise NotFound("not found", ep.url())
-    root = ep.path.rstrip("/")
     for m in sorted(listing, key=lambda m: m["name"]):
         path = m["name"].rstrip("/")
-        if path == root:
-            continue
         name = path[len(root):].lstrip("/") if path.startswith(root) else basename(path)
         yield _entry(ep, path, unquote(name) if ep.backend.scheme == "http" else name, m)
 
