@@ -514,6 +514,30 @@ def test_role_arn_assumes_the_role_via_sts(cfg, moto_server, monkeypatch):
     assert creds.access_key.startswith("ASIA") and creds.token  # STS temporary keys
 
 
+def test_aws_role_arn_is_assumed_without_a_profile(cfg, moto_server, monkeypatch):
+    """SPEC section 4 lists AWS_ROLE_ARN among the standard variables; it was ignored
+    (the static keys were used as they were)."""
+    import boto3
+
+    boto3.client("s3", endpoint_url=moto_server.endpoint_url, aws_access_key_id="a",
+                 aws_secret_access_key="b", region_name="us-east-1").create_bucket(Bucket="envrole")
+    for k, v in {"AWS_ACCESS_KEY_ID": "AKIDBASE", "AWS_SECRET_ACCESS_KEY": "base-secret",
+                 "AWS_ENDPOINT_URL": moto_server.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
+                 "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/dsctl-env"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
+    r = run("cp", "-", "s3://envrole/x.txt", input=b"assumed")
+    assert r.code == 0, r
+    from fsspec.asyn import sync
+
+    from dsctl.storage import resolve
+
+    ep = resolve("s3://envrole/x.txt")
+    assert ep.fs.cat_file(ep.path) == b"assumed"
+    creds = sync(ep.fs.loop, ep.fs.session._credentials.get_frozen_credentials)
+    assert creds.access_key.startswith("ASIA") and creds.token  # STS temporary keys
+
+
 def test_secret_never_leaks_with_debug_and_failing_credentials(real_keyring, s3_server, bucket, tmp_path, cfg):
     """Every command, --debug, a wrong stored secret: the secret is nowhere in output or config."""
     secret = "LeakCanary-" + uuid.uuid4().hex

@@ -74,6 +74,15 @@ def s3_env() -> dict:
     region = _env("AWS_DEFAULT_REGION", "AWS_REGION")
     if region:
         opts.setdefault("client_kwargs", {})["region_name"] = region
+    role = _env("AWS_ROLE_ARN")
+    if role and not _env("AWS_WEB_IDENTITY_TOKEN_FILE"):   # with a token file: botocore's own
+        # SPEC section 4 lists AWS_ROLE_ARN: assume it with the credentials above (or the
+        # default chain), refreshed before they expire, as a profile's role_arn is
+        from ..profiles import refresh
+
+        base = {k: opts.pop(k, None) for k in ("key", "secret", "token")}
+        opts.pop("profile", None)
+        opts["session"] = refresh.s3_session(refresh.s3_assume_role_fetch(role, base, endpoint, region))
     return opts
 
 
