@@ -59,14 +59,14 @@ def _cmd(args) -> list[str]:
     return [sys.executable, "-m", "dsctl", *map(str, args)]
 
 
-def run_on_tty(args, timeout: float = 60) -> tuple[int, bytes, str]:
+def run_on_tty(args, timeout: float = 60, cols: int = 120, env: dict | None = None) -> tuple[int, bytes, str]:
     """dsctl ARGS with stderr on a pseudo-terminal: (exit code, stdout bytes, terminal text)."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, cols, 0, 0))
     with tempfile.TemporaryFile() as out:
         try:
             p = subprocess.Popen(_cmd(args), stdin=subprocess.DEVNULL, stdout=out, stderr=slave,
-                                 env=_env(), cwd=REPO)
+                                 env={**_env(), **(env or {})}, cwd=REPO)
         finally:
             os.close(slave)   # only the child holds it now: EOF/EIO on master when it exits
         chunks, deadline = [], time.monotonic() + timeout
@@ -225,3 +225,14 @@ def test_pipe_progress_forces_bar(tree):
     assert BYTES_TOTAL.search(err), err
     assert SUMMARY.match(_lines(err)[-1]), err
     _assert_copied(src, dst)
+
+
+@pytest.mark.parametrize("cols, env", [(20, {}), (120, {"COLUMNS": "0"})], ids=["20-columns", "COLUMNS=0"])
+def test_a_narrow_terminal_keeps_messages_whole(tree, cols, env):
+    """On a 20-column terminal rich cut the summary and errors into pieces; COLUMNS=0
+    printed no summary at all. Message lines stay whole (the terminal wraps them)."""
+    src, dst = tree
+    code, _, tty = run_on_tty(["cp", "-r", src, f"{dst}/"], cols=cols, env=env)
+    assert code == 0, tty
+    text = ANSI.sub("", tty).replace("\r", "")
+    assert re.search(r"dsctl: copied 3 files \(.+\) in \d+\.\d+s", text), repr(tty)

@@ -39,9 +39,12 @@ class Renderer:
             from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
                                        TimeRemainingColumn, TransferSpeedColumn)
 
+            console = Console(stderr=True)
+            if console.width < 40:   # COLUMNS=0 printed no summary, 10 broke every line
+                console = Console(stderr=True, width=80)
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(binary_units=True),
                                  TransferSpeedColumn(), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=False,
+                                 console=console, transient=False,
                                  refresh_per_second=8)
             self._bar.start()
             self._task = self._bar.add_task(self._files_label(), total=None)
@@ -110,7 +113,8 @@ class Renderer:
 
     def _err(self, line: str) -> None:
         if self._bar is not None:
-            self._bar.console.print(scrub(line), markup=False, highlight=False)
+            # soft_wrap: the terminal wraps a long line; rich would cut it into several
+            self._bar.console.print(scrub(line), markup=False, highlight=False, soft_wrap=True)
         else:
             sys.stderr.write(scrub(line) + "\n")
             sys.stderr.flush()
