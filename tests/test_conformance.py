@@ -314,6 +314,7 @@ def test_rm_of_a_glob_without_r_removes_the_files_and_names_each_directory(wstor
     assert r.code == 1, r
     assert wstore.keys() == {"g/s/c.txt", "g/t/d.txt"}
     events = [json.loads(line) for line in r.lines]
+    assert events[-1] == {"event": "summary", "removed": 2, "failed": 2, "dry_run": False}, r
     assert sorted(e["url"] for e in events if e["event"] == "removed") == [
         wstore.url("g/a.txt"), wstore.url("g/b.txt")], r
     assert sorted(e["url"].rstrip("/") for e in events if e["event"] == "failed") == [

@@ -31,8 +31,11 @@ def test_sync_copies_changes_skips_unchanged_and_deletes(wstore, tmp_path):
     wstore.put("mirror/stray.txt", b"not in src")
     r = run("sync", "--delete", "--dry-run", f"{src}/", wstore.url("mirror/"))
     assert r.code == 0 and "would delete" in r.text and wstore.exists("mirror/stray.txt"), r
-    r = run("sync", "--delete", f"{src}/", wstore.url("mirror/"))
+    r = run("--json", "sync", "--delete", f"{src}/", wstore.url("mirror/"))
     assert r.code == 0, r
+    events = [json.loads(line) for line in r.lines]
+    assert sum(e["event"] == "deleted" for e in events) == 2, r   # stray.txt, d/c.txt
+    assert events[-1]["event"] == "summary" and events[-1]["deleted"] == 2, r   # counted too
     assert wstore.keys() == {"mirror/a.txt", "mirror/d/b.txt"}
     assert wstore.get("mirror/a.txt") == b"a2-longer"
     r = run("check", f"{src}/", wstore.url("mirror/"))

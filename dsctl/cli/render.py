@@ -119,11 +119,12 @@ class Renderer:
             sys.stderr.write(scrub(line) + "\n")
             sys.stderr.flush()
 
-    def summary(self, s: ev.Summary, skip_hint: str = "") -> None:
+    def summary(self, s: ev.Summary, skip_hint: str = "", extra: dict | None = None) -> None:
+        """`extra`: more counts for the JSON summary (sync's "deleted")."""
         if self.app.json:
             self._out(_json({"event": "summary", "copied": s.copied, "skipped": s.skipped,
                                   "failed": s.failed, "bytes": s.bytes, "seconds": round(s.seconds, 6),
-                                  "dry_run": s.dry_run}))
+                                  "dry_run": s.dry_run, **(extra or {})}))
         if self.app.quiet:
             return
         if s.dry_run:

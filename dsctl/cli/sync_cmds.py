@@ -53,7 +53,7 @@ def sync(app, src, dst, delete, checksum, size_only, include, exclude, dry_run, 
     with app.renderer("copied") as r:
         result = do_sync(src, dst, delete=delete, mode=mode or "mtime", options=opts, sink=r,
                          on_delete=deleted, include=include, exclude=exclude)
-    r.summary(result.summary, " (unchanged)")
+    r.summary(result.summary, " (unchanged)", {"deleted": len(result.deleted)} if delete else None)
     if result.deleted and not app.quiet:
         what = "would delete" if dry_run else "deleted"
         click.echo(f"dsctl: {what} {len(result.deleted)} file(s) only in the destination", err=True)
