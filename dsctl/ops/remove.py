@@ -51,7 +51,8 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
     if matches is not None:
         # a local link is removed as a link, never walked into (GNU rm)
         found = sorted(p for p, m in matches.items() if m.get("type") == "directory" and not _link(ep, p))
-        files = [p for p in sorted(matches) if p not in found]
+        skip = set(found)
+        files = [p for p in sorted(matches) if p not in skip]
         dirs = outermost(found) if recursive else []
         if found and not recursive:
             if not files:
