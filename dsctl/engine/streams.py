@@ -139,8 +139,27 @@ class Writer:
 
 
 class StdoutWriter(Writer):
+    """stdout. Into a pipe whose reader stopped reading (`cp URL - | slow`) a plain write
+    blocks its worker, and the run's Ctrl-C with it, until the reader reads: there each
+    write waits at most POLL seconds at a time and is no larger than the room left."""
+
+    def __init__(self):
+        self.fd = _pipe_out()
+        if self.fd is not None:
+            self.room = select.poll()
+            self.room.register(self.fd, select.POLLOUT)
+
     def write(self, data: bytes) -> None:
-        sys.stdout.buffer.write(data)
+        if self.fd is None:
+            sys.stdout.buffer.write(data)
+            return
+        view = memoryview(data)
+        while view:
+            if not self.room.poll(POLL * 1000):
+                if arrived():
+                    raise Cancelled()
+                continue
+            view = view[os.write(self.fd, view[:_room(self.fd)]):]
 
     def commit(self) -> None:
         sys.stdout.buffer.flush()
@@ -150,6 +169,38 @@ class StdoutWriter(Writer):
             sys.stdout.buffer.flush()
         except (OSError, ValueError):
             pass
+
+
+F_GETPIPE_SZ = 1032   # Linux fcntl: a pipe's capacity
+
+
+def _pipe_out() -> int | None:
+    """stdout's fd if it is a pipe the careful writer can measure (Linux), else None."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.flush()   # what was printed before keeps its place
+        fd = sys.stdout.fileno()
+        if not (stat.S_ISFIFO(os.fstat(fd).st_mode) and sys.platform.startswith("linux")):
+            return None
+        import fcntl
+
+        fcntl.fcntl(fd, F_GETPIPE_SZ)
+        return fd
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _room(fd: int) -> int:
+    """Bytes the pipe takes without blocking: its capacity less what is unread
+    (FIONREAD); never less than PIPE_BUF, which a writable pipe always takes."""
+    import fcntl
+    import termios
+
+    try:
+        unread = int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4), sys.byteorder, signed=True)
+        return max(select.PIPE_BUF, fcntl.fcntl(fd, F_GETPIPE_SZ) - unread)
+    except OSError:
+        return select.PIPE_BUF
 
 
 class FsspecWriter(Writer):
