@@ -32,6 +32,8 @@ _dsctl_completion() {
             compopt -o default
         elif [[ $type == 'plain' ]]; then
             COMPREPLY+=("${value#"$prefix"}")
+            # a directory or bucket URL goes on: no space after its '/'
+            [[ $value == */ ]] && compopt -o nospace
         fi
     done
 

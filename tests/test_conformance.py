@@ -320,9 +320,12 @@ def test_rm_of_a_glob_without_r_removes_the_files_and_names_each_directory(wstor
     assert sorted(e["url"].rstrip("/") for e in events if e["event"] == "failed") == [
         wstore.url("g/s"), wstore.url("g/t")], r
     assert r.err.count("use -r to remove it") == 2 and "removed 2 files" in r.err, r
-    # only directories match: a usage error, nothing removed
-    r = run("rm", wstore.url("g/*"))
+    # only directories match: a usage error, nothing removed - each still said, and with
+    # --json as events and a summary
+    r = run("--json", "rm", wstore.url("g/*"))
     assert r.code == 2 and "only directories" in r.err, r
+    events = [json.loads(line) for line in r.lines]
+    assert [e["event"] for e in events] == ["failed", "failed", "summary"], r
     assert wstore.keys() == {"g/s/c.txt", "g/t/d.txt"}
 
 
@@ -363,6 +366,17 @@ def test_a_name_of_nearly_255_bytes_is_downloaded(store, tmp_path):
     r = run("cp", store.url(f"long/{name}"), f"{tmp_path}/out/")
     assert r.code == 0 and (tmp_path / "out" / name).read_bytes() == b"long", r
     assert os.listdir(tmp_path / "out") == [name]
+
+
+def test_ls_of_a_file_url_ending_in_a_slash_is_not_found(store):
+    """`ls …/a.txt/` names a directory a.txt/: S3 said not found; gs and az listed the file
+    (exit 0), `ls -r` on gs and http printed nothing (exit 0), local and memory the file."""
+    store.put_many({"t/a.txt": b"a", "t/d/x": b"x"})
+    for args in (["ls"], ["ls", "-r"]):
+        r = run(*args, store.url("t/a.txt/"))
+        assert r.code == 3 and r.out == b"", (args, r)
+    r = run("ls", store.url("t/d/"))
+    assert r.code == 0 and r.lines == ["x"], r
 
 
 def test_stdin_and_stdout(wstore):

@@ -366,7 +366,10 @@ def test_gcs_credentials_that_cannot_work_are_access_denied_at_once(tmp_path):
     "'refresh_token'" (exit 1). Both are access denied, naming the problem."""
     bad = tmp_path / "bad.json"
     bad.write_text('{"type": "service_account", "private_key": "X"}')
-    cases = {str(tmp_path / "missing.json"): "cannot be read", str(bad): "invalid service-account JSON"}
+    user = tmp_path / "user.json"
+    user.write_text('{"type": "authorized_user", "client_id": "a", "client_secret": "b"}')
+    cases = {str(tmp_path / "missing.json"): "cannot be read", str(bad): "invalid service-account JSON",
+             str(user): "missing refresh_token"}
     for path, says in cases.items():
         r = run_proc("ls", "gs://some-bucket/", env={"STORAGE_EMULATOR_HOST": None,
                                                      "GOOGLE_APPLICATION_CREDENTIALS": path})

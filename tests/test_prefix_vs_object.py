@@ -86,16 +86,3 @@ def test_sync_delete_removes_the_s3_markers_of_what_it_emptied(s3_server, reques
                   client.list_objects_v2(Bucket=BUCKET, Prefix=f"{prefix}/").get("Contents", []))
     assert left == ["m/keep.txt", "m/live/", "m/live/k.txt"], left
 
-
-@pytest.mark.parametrize("scheme", ["s3", "gs", "az"])
-def test_ls_of_a_file_url_with_a_slash_is_not_found_on_every_store(scheme, request, tmp_path, monkeypatch):
-    """`ls b/t/a.txt/` names the prefix a.txt/: S3 said not found, gs and az listed the
-    file a.txt (exit 0) - the same URL meant two things."""
-    st = store_in_env(scheme, request, tmp_path, monkeypatch)
-    st.put_many({"t/a.txt": b"a", "t/d/x": b"x"})
-    r = run("ls", st.url("t/a.txt/"))
-    assert r.code == 3 and r.out == b"", r
-    r = run("ls", st.url("t/d/"))
-    assert r.code == 0 and r.lines == ["x"], r
-    r = run("ls", st.url("t/"))
-    assert r.code == 0 and r.lines == ["a.txt", "d/"], r

@@ -6,11 +6,13 @@ import os
 import signal
 import sys
 
-from ..errors import DsctlError, ExitCode
-from ..redact import scrub
+# Nothing more at module level: a Ctrl-C that lands in an import before main() runs
+# would be a traceback. errors, redact and click are imported inside main's guard.
 
 
 def _say(line: str) -> None:
+    from ..redact import scrub
+
     try:
         sys.stderr.write(scrub(line) + "\n")
         sys.stderr.flush()
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         code = _run(args, debug)
     except KeyboardInterrupt:   # while still importing (click is ~30 ms): nothing begun
         _say("dsctl: interrupted")
-        code = ExitCode.INTERRUPTED
+        code = 130   # ExitCode.INTERRUPTED, whose module may be what was being imported
     if argv is None:
         _exit(code)
     return code
@@ -51,6 +53,8 @@ def _exit(code: int) -> None:
     (strace, `cp` of a small object): ~10 ms from the last rename to exit_group with
     sys.exit, ~1 ms this way -- on a 70 ms command.
     """
+    from ..errors import ExitCode
+
     try:
         if code != ExitCode.INTERRUPTED:   # else a reader that stopped reading would hold us
             sys.stdout.flush()
@@ -88,12 +92,13 @@ def _reader_gone() -> int:
         sys.stdout = open(os.devnull, "w")
     except OSError:
         pass
-    return ExitCode.OK
+    return 0   # ExitCode.OK
 
 
 def _dispatch(cli, args, debug: bool) -> int:
     import click
 
+    from ..errors import DsctlError, ExitCode
     from .app import ReaderGone, Stopped
 
     try:

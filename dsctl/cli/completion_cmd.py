@@ -51,6 +51,8 @@ _BASH = """\
             compopt -o default
         elif [[ $type == 'plain' ]]; then
             COMPREPLY+=("${value#"$prefix"}")
+            # a directory or bucket URL goes on: no space after its '/'
+            [[ $value == */ ]] && compopt -o nospace
         fi
     done
 

@@ -97,7 +97,9 @@ def walk_files(ep: Endpoint, must_exist: bool = False, links: str = "list") -> I
     root = ep.path.rstrip("/")
     listed = False
     for path, meta in iter_files(ep, links == "follow"):
-        listed = True
+        # something below the root, if only a folder marker: a listing of `a.txt/` that
+        # names just the object a.txt (gcsfs) found no directory
+        listed = listed or path.rstrip("/") != root or path.endswith("/")
         if _is_dir_info(meta) or path.endswith("/") or (links == "skip" and meta.get("islink")):
             continue  # directory marker objects; links left out
         if ep.backend.scheme == "http":

@@ -113,6 +113,8 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
     if not direct:
         meta = info(ep, want_dir=True)
         if meta.get("type") != "directory":
+            if ep.loc.trailing_slash:   # `file/` names a directory that is not there (GNU ls)
+                raise NotFound("not a directory", ep.url())
             yield _entry(ep, ep.path, basename(ep.path), meta)
             return
     if recursive:
@@ -124,7 +126,7 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
     listing = list_dir(ep)
     root = ep.path.rstrip("/")
     listing = [m for m in listing if m["name"].rstrip("/") != root]
-    if direct and not listing:
+    if (direct or empty_means_absent(ep)) and not listing:   # http: a 404 page has no links
         raise NotFound("not found", ep.url())
     for m in sorted(listing, key=lambda m: m["name"]):
         path = m["name"].rstrip("/")

@@ -29,6 +29,8 @@ def outcome(result: RemoveResult) -> None:
     files went, each directory was reported, the exit says not everything did)."""
     if not result.refused:
         return
+    if not result.removed:
+        raise UsageError("matched only directories; use -r to remove them")
     n = len(result.refused) + len(result.removed)
     raise PartialFailure(f"{len(result.refused)} of {n} matches not removed")
 
@@ -55,8 +57,6 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         files = [p for p in sorted(matches) if p not in skip]
         dirs = outermost(found) if recursive else []
         if found and not recursive:
-            if not files:
-                raise UsageError("matches only directories; use -r to remove them", ep.url())
             for d in found:   # GNU rm: each said, the files still go, the exit says so
                 result.refused.append(ep.url(d))
                 on_refused(UsageError("is a directory; use -r to remove it", ep.url(d)))

@@ -140,6 +140,10 @@ def gcs_credentials(info, what: str):
     if kind not in kinds:
         raise AccessDenied(f"{what}: not a Google credentials JSON (its \"type\" is not one of "
                            f"{', '.join(kinds)})")
+    if kind == "authorized_user":   # gcloud's user credentials: gcsfs said 'refresh_token'
+        missing = [k for k in ("client_id", "client_secret", "refresh_token") if not info.get(k)]
+        if missing:
+            raise AccessDenied(f"{what}: invalid authorized-user JSON: missing {', '.join(missing)}")
     if kind == "service_account":
         from google.oauth2 import service_account   # gcsfs imports it anyway
 
