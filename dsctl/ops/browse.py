@@ -150,9 +150,9 @@ def stat(url: str) -> dict:
     return out
 
 
-_EXTRAS = {"etag": ("ETag", "etag"), "md5": ("md5Hash",), "crc32c": ("crc32c",),
+_EXTRAS = {"etag": ("ETag", "etag"), "md5": ("md5Hash", "content_md5"), "crc32c": ("crc32c",),
            "content_type": ("content_type", "ContentType", "contentType", "mimetype"),
-           "storage_class": ("StorageClass", "storageClass")}
+           "storage_class": ("StorageClass", "storageClass", "access_tier")}
 
 
 def cat(url: str, out=None, chunk: int = 4 * 1024 * 1024) -> int:

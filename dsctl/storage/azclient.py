@@ -135,7 +135,8 @@ class AzureClient(RestClient):
         meta = {k[len("x-ms-meta-"):]: v for k, v in h.items() if k.startswith("x-ms-meta-")}
         return {"path": blob, "size": int(h.get("content-length", 0)),
                 "last_modified": http_date(h.get("last-modified")), "e_tag": h.get("etag"),
-                "content_type": h.get("content-type"), "metadata": meta}
+                "content_type": h.get("content-type"), "metadata": meta,
+                "content_md5": h.get("content-md5"), "access_tier": h.get("x-ms-access-tier")}
 
     def _list(self, container: str, query: dict[str, str], size: int | None = None,
               first: int | None = None):

@@ -70,8 +70,9 @@ class Metadata:
         m = self.s3.head(bucket, key) if self.scheme == "s3" else self.az.head(bucket, key)
         info = {"name": path, "size": m["size"], "type": "file", "LastModified": m.get("last_modified"),
                 "ETag": m.get("e_tag")}
-        if m.get("content_type"):
-            info["content_type"] = m["content_type"]
+        for k in ("content_type", "content_md5", "access_tier"):   # Azure's (and S3's type)
+            if m.get(k):
+                info[k] = m[k]
         if self.scheme == "az":
             from .azclient import is_folder_marker
 
