@@ -21,7 +21,7 @@ from ..storage.translate import translating
 from ..storage.mime import fsspec_kwargs
 from .localfile import AtomicLocalFile
 
-POLL = 0.2   # seconds a read of stdin may wait before the run's cancel is looked at
+POLL = 0.2   # seconds one wait on stdin, a FIFO or a stdout pipe lasts before cancel is looked at
 
 
 def iter_chunks(ep, size: int | None, chunk: int, cancel: threading.Event) -> Iterator[bytes]:
