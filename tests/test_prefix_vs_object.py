@@ -18,7 +18,11 @@ def store(request, tmp_path, monkeypatch):
 
 
 def test_a_trailing_slash_names_the_prefix_beside_an_object_of_that_name(store, tmp_path):
-    store.put_many({"r/a": b"object", "r/a/b": b"B", "r/a/c": b"C", "col": b"o", "col/x": b"X"})
+    # One at a time: SeaweedFS (a filer: a key is a file or a directory) sometimes kept
+    # only one of `col` and `col/x` when the two PUTs raced (put_many is concurrent)
+    for key, data in {"r/a": b"object", "r/a/b": b"B", "r/a/c": b"C", "col": b"o", "col/x": b"X"}.items():
+        store.put(key, data)
+    assert store.keys() == {"r/a", "r/a/b", "r/a/c", "col", "col/x"}
     r = run("-v", "rm", "-r", "--dry-run", store.url("r/a/"))
     assert r.code == 0 and r.out.decode().split() == [
         "would", "remove", store.url("r/a/b"), "would", "remove", store.url("r/a/c")], r
