@@ -133,6 +133,8 @@ def test_rm_of_a_link_named_as_the_argument_removes_the_link_only(tmp_path):
     (d / "f.txt").write_bytes(b"f")
     r = run("rm", "-r", f"{d}/a/")
     assert r.code == 2 and "symbolic link" in r.err and os.path.islink(d / "a"), r
+    r = run("rm", "-r", f"{d}/[a]/")   # the same through a glob
+    assert r.code == 2 and "symbolic link" in r.err and os.path.islink(d / "a"), r
     r = run("rm", "-r", d / "a")
     assert r.code == 0 and not os.path.lexists(d / "a"), r
     r = run("rm", d / "b")

@@ -55,6 +55,10 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         found = sorted(p for p, m in matches.items() if m.get("type") == "directory" and not _link(ep, p))
         skip = set(found)
         files = [p for p in sorted(matches) if p not in skip]
+        if ep.loc.trailing_slash and (links := [p for p in files if _link(ep, p)]):
+            # `L*/` names directories: a link matched so is refused, as `rm -r L/` is
+            raise UsageError("is a symbolic link, not a directory: name it without the "
+                             "trailing '/' to remove the link", ep.url(links[0]))
         dirs = outermost(found) if recursive else []
         if found and not recursive:
             for d in found:   # GNU rm: each said, the files still go, the exit says so
