@@ -79,15 +79,19 @@ def _stream_chunks(ep, chunk: int, cancel: threading.Event) -> Iterator[bytes]:
         os.close(fd)
 
 
+def _wait(poll, cancel: threading.Event | None = None) -> None:
+    """Until `poll`'s fd is ready, POLL seconds at a time; Cancelled if the run stops."""
+    while not poll.poll(POLL * 1000):
+        if (cancel is not None and cancel.is_set()) or arrived():
+            raise Cancelled()
+
+
 def _fd_chunks(fd: int, chunk: int, cancel: threading.Event) -> Iterator[bytes]:
     poll = select.poll()
     poll.register(fd, select.POLLIN)
     buf = bytearray()
     while True:
-        if not poll.poll(POLL * 1000):
-            if cancel.is_set() or arrived():
-                raise Cancelled()
-            continue
+        _wait(poll, cancel)
         try:
             data = os.read(fd, chunk - len(buf))
         except BlockingIOError:   # woken without data (a non-blocking FIFO)
@@ -155,10 +159,7 @@ class StdoutWriter(Writer):
             return
         view = memoryview(data)
         while view:
-            if not self.room.poll(POLL * 1000):
-                if arrived():
-                    raise Cancelled()
-                continue
+            _wait(self.room)
             view = view[os.write(self.fd, view[:_room(self.fd)]):]
 
     def commit(self) -> None:

@@ -57,8 +57,7 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         files = [p for p in sorted(matches) if p not in skip]
         if ep.loc.trailing_slash and (links := [p for p in files if _link(ep, p)]):
             # `L*/` names directories: a link matched so is refused, as `rm -r L/` is
-            raise UsageError("is a symbolic link, not a directory: name it without the "
-                             "trailing '/' to remove the link", ep.url(links[0]))
+            raise _link_as_directory(ep.url(links[0]))
         dirs = outermost(found) if recursive else []
         if found and not recursive:
             for d in found:   # GNU rm: each said, the files still go, the exit says so
@@ -72,8 +71,7 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
     elif _link(ep, ep.path):
         # the link goes, whatever it points to (or whether it points anywhere): GNU rm
         if ep.loc.trailing_slash:
-            raise UsageError("is a symbolic link, not a directory: name it without the "
-                             "trailing '/' to remove the link", ep.url())
+            raise _link_as_directory(ep.url())
         targets, dirs = [ep.path.rstrip("/")], []
     else:
         prefix = recursive and names_prefix(ep)   # `p/` never means an object named `p`
@@ -104,6 +102,12 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
 
 def _link(ep, path: str) -> bool:
     return ep.is_local and os.path.islink(path.rstrip("/") or "/")
+
+
+def _link_as_directory(url: str) -> UsageError:
+    """`rm -r LINK/` names a directory; GNU rm says "Not a directory"."""
+    return UsageError("is a symbolic link, not a directory: name it without the "
+                      "trailing '/' to remove the link", url)
 
 
 def _below(ep, must_exist: bool) -> list[str]:

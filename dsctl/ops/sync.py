@@ -20,7 +20,7 @@ from typing import Callable
 
 from ..engine import events as ev
 from ..engine.filters import PathFilter
-from ..engine.plan import Item, info, name_refusal, names_prefix, refused, walk_files
+from ..engine.plan import Item, info, name_refusal, names_prefix, outermost, refused, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
@@ -148,8 +148,7 @@ def _drop_emptied_markers(dst: Endpoint, deleted: list[str], kept) -> None:
         if dst.backend.scheme == "s3":
             markers = [join(dst.path, d) + "/" for d in sorted(emptied)]
         else:
-            outer = sorted(d for d in emptied if not any(d.startswith(o + "/") for o in emptied))
-            markers = [m for d in outer for m in store.folder_markers(join(dst.path, d))]
+            markers = [m for d in outermost(emptied) for m in store.folder_markers(join(dst.path, d))]
         if markers:
             store.delete(markers)
 

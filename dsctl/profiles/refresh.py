@@ -89,6 +89,16 @@ def s3_command_fetch(command: str):
     return lambda: _s3_metadata(run_helper(command))
 
 
+def assume_role(opts: dict, role_arn: str, endpoint_url: str | None, region: str | None) -> None:
+    """Make s3fs options `opts` act as `role_arn`: their keys (or, without keys, the
+    default chain) call STS AssumeRole, and a session with the temporary keys, renewed
+    before they expire, replaces them. A profile's role_arn and AWS_ROLE_ARN alike."""
+    base = {k: opts.pop(k, None) for k in ("key", "secret", "token")}
+    opts.pop("session", None)   # a session or AWS profile named no longer applies
+    opts.pop("profile", None)
+    opts["session"] = s3_session(s3_assume_role_fetch(role_arn, base, endpoint_url, region))
+
+
 def s3_assume_role_fetch(role_arn: str, base: dict, endpoint_url: str | None, region: str | None):
     """fetch() that calls STS AssumeRole with the base credentials (keys, or the default chain)."""
     import getpass

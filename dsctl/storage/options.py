@@ -80,9 +80,7 @@ def s3_env() -> dict:
         # default chain), refreshed before they expire, as a profile's role_arn is
         from ..profiles import refresh
 
-        base = {k: opts.pop(k, None) for k in ("key", "secret", "token")}
-        opts.pop("profile", None)
-        opts["session"] = refresh.s3_session(refresh.s3_assume_role_fetch(role, base, endpoint, region))
+        refresh.assume_role(opts, role, endpoint, region)
     return opts
 
 

@@ -69,10 +69,7 @@ def s3(name: str, v: dict) -> dict:
         _need(v, name, "command")
         opts["session"] = refresh.s3_session(refresh.s3_command_fetch(v["command"]))
     if v.get("role_arn") and auth != "anonymous":
-        base = {k: opts.pop(k, None) for k in ("key", "secret", "token")}
-        opts.pop("session", None)
-        opts["session"] = refresh.s3_session(refresh.s3_assume_role_fetch(
-            v["role_arn"], base, v.get("endpoint_url"), v.get("region")))
+        refresh.assume_role(opts, v["role_arn"], v.get("endpoint_url"), v.get("region"))
     return opts
 
 
