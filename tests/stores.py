@@ -141,3 +141,16 @@ def _ensure_bucket(fs, bucket: str) -> None:
         fs.invalidate_cache()
         if not fs.exists(bucket):
             raise
+
+
+def service_account(token_uri: str, client_email: str = "a@p.iam.gserviceaccount.com") -> dict:
+    """A Google service-account JSON that google-auth accepts (a fresh RSA key), for
+    credential paths that never reach Google: the token endpoint is the caller's."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return {"type": "service_account", "project_id": "p", "private_key_id": "1",
+            "private_key": key.decode(), "client_email": client_email, "client_id": "1",
+            "token_uri": token_uri}

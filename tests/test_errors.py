@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from .cli import run, run_proc, run_unprivileged
-from .stores import store_in_env
+from .stores import service_account, store_in_env
 
 
 def _s3_env(srv, key=None, secret=None):
@@ -346,15 +346,8 @@ def test_a_library_s_logged_retries_stay_off_stderr(tmp_path):
     failed request's traceback through Python's last-resort handler - 95 lines on
     stderr before dsctl's one-line error (azure-identity did the same for each
     credential of its chain). Only the error line is left; --debug keeps the logs."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     sa = tmp_path / "sa.json"
-    sa.write_text(json.dumps({"type": "service_account", "project_id": "p", "private_key_id": "1",
-                              "private_key": key.decode(), "client_email": "a@p.iam.gserviceaccount.com",
-                              "client_id": "1", "token_uri": "http://127.0.0.1:9/token"}))
+    sa.write_text(json.dumps(service_account("http://127.0.0.1:9/token")))
     env = {"STORAGE_EMULATOR_HOST": None, "GOOGLE_APPLICATION_CREDENTIALS": str(sa)}
     r = run_proc("ls", "gs://some-bucket/", env=env, timeout=120)
     assert r.code in (4, 5) and r.err.count("\n") == 1 and r.err.startswith("dsctl: error: "), r

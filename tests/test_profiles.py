@@ -18,6 +18,7 @@ import pytest
 from keyring.backends import SecretService
 
 from .cli import REPO, run, run_proc
+from .stores import service_account
 
 
 @pytest.fixture
@@ -459,13 +460,7 @@ def test_option_building_for_unverifiable_auth_modes(cfg, monkeypatch):
     from dsctl.storage import options
 
     from dsctl.profiles import store
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    sa = json.dumps({"type": "service_account", "client_email": "x@y", "private_key": key.decode(),
-                     "token_uri": "https://oauth2.googleapis.com/token"})   # parsed by google-auth
+    sa = json.dumps(service_account("https://oauth2.googleapis.com/token", client_email="x@y"))
     cases = [
         (store.Profile("r2", "s3", "anonymous", {"provider": "r2", "account_id": "abc123"}),
          lambda o: o["endpoint_url"] == "https://abc123.r2.cloudflarestorage.com" and o["anon"] is True),
@@ -492,23 +487,32 @@ def test_option_building_for_unverifiable_auth_modes(cfg, monkeypatch):
 
 def test_role_arn_assumes_the_role_via_sts(cfg, moto_server, monkeypatch):
     """moto's server implements STS AssumeRole; the S3 calls then use the temporary keys."""
-    import boto3
-
-    boto3.client("s3", endpoint_url=moto_server.endpoint_url, aws_access_key_id="a",
-                 aws_secret_access_key="b", region_name="us-east-1").create_bucket(Bucket="rolebucket")
+    _moto_bucket(moto_server, "rolebucket")
     monkeypatch.setenv("DSCTL_PROFILE_ROLE_ACCESS_KEY_ID", "AKIDBASE")
     monkeypatch.setenv("DSCTL_PROFILE_ROLE_SECRET_ACCESS_KEY", "base-secret")
     r = run("profile", "add", "role", "--type", "s3", "--endpoint-url", moto_server.endpoint_url,
             "--allow-http", "--bucket", "rolebucket", "--role-arn", "arn:aws:iam::123456789012:role/dsctl-test",
             "--insecure-storage", "--from-env")
     assert r.code == 0, r
-    r = run("cp", "-", "ds://role/x.txt", input=b"assumed")
-    assert r.code == 0, r
-    from dsctl.storage import resolve
+    _assert_written_as_the_role("ds://role/x.txt")
 
-    ep = resolve("ds://role/x.txt")
+
+def _moto_bucket(moto_server, name: str) -> None:
+    import boto3
+
+    boto3.client("s3", endpoint_url=moto_server.endpoint_url, aws_access_key_id="a",
+                 aws_secret_access_key="b", region_name="us-east-1").create_bucket(Bucket=name)
+
+
+def _assert_written_as_the_role(url: str) -> None:
+    """cp to `url` works, and the store's session holds STS temporary keys."""
     from fsspec.asyn import sync
 
+    from dsctl.storage import resolve
+
+    r = run("cp", "-", url, input=b"assumed")
+    assert r.code == 0, r
+    ep = resolve(url)
     assert ep.fs.cat_file(ep.path) == b"assumed"
     creds = sync(ep.fs.loop, ep.fs.session._credentials.get_frozen_credentials)
     assert creds.access_key.startswith("ASIA") and creds.token  # STS temporary keys
@@ -517,25 +521,13 @@ def test_role_arn_assumes_the_role_via_sts(cfg, moto_server, monkeypatch):
 def test_aws_role_arn_is_assumed_without_a_profile(cfg, moto_server, monkeypatch):
     """SPEC section 4 lists AWS_ROLE_ARN among the standard variables; it was ignored
     (the static keys were used as they were)."""
-    import boto3
-
-    boto3.client("s3", endpoint_url=moto_server.endpoint_url, aws_access_key_id="a",
-                 aws_secret_access_key="b", region_name="us-east-1").create_bucket(Bucket="envrole")
+    _moto_bucket(moto_server, "envrole")
     for k, v in {"AWS_ACCESS_KEY_ID": "AKIDBASE", "AWS_SECRET_ACCESS_KEY": "base-secret",
                  "AWS_ENDPOINT_URL": moto_server.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
                  "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/dsctl-env"}.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
-    r = run("cp", "-", "s3://envrole/x.txt", input=b"assumed")
-    assert r.code == 0, r
-    from fsspec.asyn import sync
-
-    from dsctl.storage import resolve
-
-    ep = resolve("s3://envrole/x.txt")
-    assert ep.fs.cat_file(ep.path) == b"assumed"
-    creds = sync(ep.fs.loop, ep.fs.session._credentials.get_frozen_credentials)
-    assert creds.access_key.startswith("ASIA") and creds.token  # STS temporary keys
+    _assert_written_as_the_role("s3://envrole/x.txt")
 
 
 def test_secret_never_leaks_with_debug_and_failing_credentials(real_keyring, s3_server, bucket, tmp_path, cfg):
