@@ -306,6 +306,17 @@ def test_rm(wstore):
     assert r.code == 3, r
 
 
+def test_rm_r_of_a_file_url_ending_in_a_slash_is_not_found(wstore):
+    """`rm -r …/a.txt/` names a directory a.txt/, which does not exist: not found, as
+    `ls` says (GNU rm: "Not a directory"). Local and memory removed the file a.txt; on gs
+    the listing of `a.txt/` names the object a.txt, so rm exited 0 having removed nothing."""
+    wstore.put_many({"t/a.txt": b"a"})
+    for args in (["rm", "-r"], ["rm", "-r", "--dry-run"], ["rm"]):
+        r = run(*args, wstore.url("t/a.txt/"))
+        assert r.code == 3 and r.out == b"", (args, r)
+    assert wstore.keys() == {"t/a.txt"}
+
+
 def test_rm_of_a_glob_without_r_removes_the_files_and_names_each_directory(wstore):
     """GNU rm: `rm d/*` removes the files, says each directory needs -r, exits non-zero.
     dsctl refused the whole glob (nothing removed) when one match was a directory."""

@@ -97,9 +97,7 @@ def walk_files(ep: Endpoint, must_exist: bool = False, links: str = "list") -> I
     root = ep.path.rstrip("/")
     listed = False
     for path, meta in iter_files(ep, links == "follow"):
-        # something below the root, if only a folder marker: a listing of `a.txt/` that
-        # names just the object a.txt (gcsfs) found no directory
-        listed = listed or path.rstrip("/") != root or path.endswith("/")
+        listed = listed or is_below(path, root)
         if _is_dir_info(meta) or path.endswith("/") or (links == "skip" and meta.get("islink")):
             continue  # directory marker objects; links left out
         if ep.backend.scheme == "http":
@@ -112,6 +110,13 @@ def walk_files(ep: Endpoint, must_exist: bool = False, links: str = "list") -> I
             yield rel, meta
     if must_exist and not listed:
         raise NotFound("not found", ep.url())
+
+
+def is_below(path: str, root: str) -> bool:
+    """Whether a listed `path` shows that the directory `root` exists: anything below it,
+    if only a folder marker. A listing of `a.txt/` that names just the object a.txt
+    (gcsfs does) found no directory."""
+    return path.rstrip("/") != root or path.endswith("/")
 
 
 def refused(problem: str, url: str) -> DsctlError:

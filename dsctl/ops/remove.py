@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..engine.plan import info, names_prefix, outermost, walk_files
+from ..engine.plan import info, is_below, names_prefix, outermost, walk_files
 from ..errors import NotFound, PartialFailure, UsageError
 from ..storage import resolve
 from ..storage.globs import expand
@@ -81,6 +81,8 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
                 raise UsageError("is a directory; use -r to remove it", ep.url())
             targets = _below(ep, must_exist=prefix)
             dirs = [ep.path]
+        elif ep.loc.trailing_slash:   # `file/` names a directory that is not there (GNU rm)
+            raise NotFound("not a directory", ep.url())
         else:
             targets, dirs = [ep.path], []
     result.removed = delete_paths(ep, targets, dry_run=dry_run, on_removed=on_removed)
@@ -119,7 +121,7 @@ def _below(ep, must_exist: bool) -> list[str]:
         return [join(ep.path, rel) for rel, _ in walk_files(ep, must_exist)]
     root, out, listed = ep.path.rstrip("/"), [], False
     for path, _ in iter_files(ep):
-        listed = True
+        listed = listed or is_below(path, root)
         if path.startswith(root + "/"):
             out.append(path)
     if must_exist and not listed:

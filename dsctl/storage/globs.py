@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..errors import NotFound
+from .listing import exists
 from .translate import translating
 
 _MAGIC = re.compile(r"[*?\[]")
@@ -30,18 +30,7 @@ def expand(ep) -> tuple[object, dict | None]:
     if matches:
         return ep, matches
     literal = ep.as_written()
-    return (literal, None) if _exists(literal) else (ep, matches)
-
-
-def _exists(ep) -> bool:
-    try:
-        with translating(ep.url()):
-            store = getattr(ep, "store", None)
-            if store is None or store.info(ep.path) is None:
-                ep.fs.info(ep.path)
-        return True
-    except NotFound:
-        return False
+    return (literal, None) if exists(literal) else (ep, matches)
 
 
 def glob(ep) -> dict[str, dict]:
