@@ -246,6 +246,13 @@ def test_tampered_content_is_exit_6_and_leaves_nothing(root2, tmp_path):
     assert run("cat", uri).code == 6
     _tamper(root, "t", digest, b"short")                                # other size
     assert run("artifact", "get", uri, dest).code == 6 and not dest.exists()
+    # to stdout, a blob shorter than its record or with other bytes: none of it goes
+    # out - a short one's bytes went out before the size check failed
+    for blob in (b"short", b"X123456789" * 100):
+        _tamper(root, "t", digest, blob)
+        for args in (["artifact", "get", uri, "-"], ["cat", uri]):
+            r = run(*args)
+            assert r.code == 6 and r.out == b"", (blob, args, r)
 
     d = tmp_path / "dir"
     d.mkdir()

@@ -170,21 +170,27 @@ def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1, expect: s
         moved = 0
         chunk_size = ctx.limiter.chunk(part) if ctx.limiter is not None else part
         digest = sha256() if expect is not None else None
+        held = b""   # verified: each chunk goes out when the next has come, the last after the check
         try:
             for chunk in iter_chunks(src, size, chunk_size, ctx.cancel):
                 ctx.limit(len(chunk))
                 if digest is not None:
                     digest.update(chunk)
-                    if size is not None and moved + len(chunk) >= size:   # the last chunk
-                        check(digest, expect, src.url())
-                        digest = None   # checked, before this chunk goes out
-                writer.write(chunk)
+                    # a stream that ends short (or runs long) fails in iter_chunks
+                    # before the chunk in hand is written: nothing of a small file leaks
+                    chunk, held = held, chunk
+                if chunk:
+                    writer.write(chunk)
                 moved += len(chunk)
                 progress(len(chunk))
             if ctx.stopped():
                 raise Cancelled()
-            if digest is not None:   # not checked yet: an unknown size, or nothing at all
+            if digest is not None:
                 check(digest, expect, src.url())
+                if held:
+                    writer.write(held)
+                    moved += len(held)
+                    progress(len(held))
             writer.commit()
         except BaseException:
             writer.abort()
