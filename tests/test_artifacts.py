@@ -72,6 +72,24 @@ def _uri(r) -> str:
     return line
 
 
+def test_the_same_bytes_logged_as_another_kind_are_a_version_of_that_kind(root2, tmp_path):
+    """Identical content under store://plots/ after a model: it was "unchanged" (exit 0)
+    and printed the model's URI, and `show store://plots/p/k` was then not found."""
+    f = tmp_path / "fig.bin"
+    f.write_bytes(b"same bytes")
+    v1 = _uri(_log(f, "store://models/p/k"))
+    r = _log(f, "store://plots/p/k")
+    v2 = _uri(r)
+    assert v2.startswith("store://plots/p/k#2@") and "unchanged" not in r.err, r
+    r = run("--json", "artifact", "show", "store://plots/p/k")
+    assert r.code == 0 and json.loads(r.out)["kind"] == "plot", r
+    assert run("artifact", "show", "store://models/p/k").code == 3     # latest is a plot now
+    assert run("artifact", "show", v1).code == 0
+    for again in ("store://plots/p/k", "store://artifacts/p/k"):          # no kind asked: any
+        r = _log(f, again)
+        assert _uri(r) == v2 and "unchanged" in r.err, (again, r)
+
+
 def test_log_tag_log_get_by_every_selector(root, tmp_path):
     f = tmp_path / "model.bin"
     f.write_bytes(b"weights v1")

@@ -68,7 +68,7 @@ def log(req: LogRequest, sink: ev.Sink = ev.null_sink) -> LogResult:
     if req.kind and wanted and req.kind != wanted:
         raise UsageError(f"a {req.kind} does not belong in store://{target.collection}/ "
                          f"(use store://{collection_of(req.kind)}/…)", req.uri)
-    kind = req.kind or wanted
+    kind = asked = req.kind or wanted   # None: store://artifacts/ without --kind
     if kind == "dataset":
         from .dataset import require_pyarrow
 
@@ -93,7 +93,7 @@ def log(req: LogRequest, sink: ev.Sink = ev.null_sink) -> LogResult:
     user = producer(req.command)
     latest = history.latest()
     digest = "sha256:" + content.sha256
-    if latest and latest["hash"] == digest and not req.force:
+    if _same(latest, digest, asked) and not req.force:
         # No new version - but a blob of it may be damaged (a size unlike the content's):
         # mend it, so that logging the same bytes again is how a version is repaired
         # (one listing per shard, as for a new version; nothing moves when all is well).
@@ -115,7 +115,7 @@ def log(req: LogRequest, sink: ev.Sink = ev.null_sink) -> LogResult:
             "origin": scrub(content.ep.url()), "sources": sources, "producer": user}
     if dataset is not None:
         body["dataset"] = dataset
-    record, created = _claim(history, body, req.force, latest["version"] if latest else 0)
+    record, created = _claim(history, body, req.force, latest["version"] if latest else 0, asked)
     _tag(history, target.tag, record, user)
     return LogResult(record, History.uri_of(record), created, summary, warnings)
 
@@ -135,7 +135,15 @@ def _format_and_dataset(content, kind: str) -> tuple[str, dict | None]:
     return fmt, describe(ep, fmt)
 
 
-def _claim(history: History, body: dict, force: bool, seen: int) -> tuple[dict, bool]:
+def _same(latest: dict | None, digest: str, asked: str | None) -> bool:
+    """Whether logging `digest` as kind `asked` (None: any) is the latest version again.
+    An asked kind counts: the same bytes logged to store://models/p/k after a dataset
+    must be a model at the URI printed, not the dataset (store://models/ of which is
+    not found)."""
+    return bool(latest) and latest["hash"] == digest and asked in (None, latest.get("kind"))
+
+
+def _claim(history: History, body: dict, force: bool, seen: int, asked: str | None) -> tuple[dict, bool]:
     """Write the record under the next free version number (create-only, retried).
 
     `seen` is the latest version log compared the content with (0: none). Unless
@@ -148,7 +156,7 @@ def _claim(history: History, body: dict, force: bool, seen: int) -> tuple[dict, 
         top = versions[-1] if versions else 0
         if top and top != seen and not force:
             latest = history.record(top)
-            if latest["hash"] == body["hash"]:
+            if _same(latest, body["hash"], asked):
                 return latest, False  # the same content was logged concurrently
             seen = top
         body.update(version=top + 1, created=records.now())
