@@ -388,3 +388,27 @@ def test_a_backend_that_cannot_run_here_is_exit_7_naming_the_extra():
     assert r.code == 7 and "Unable to load libjvm" in r.err and len(r.err) < 300, r
     r = run("ls", "sftp://host/x")
     assert r.code == 7 and "pip install 'dsctl[sftp]'" in r.err, r
+
+
+def test_a_key_that_may_not_list_never_overwrites_what_it_should_skip(s3, tmp_path, monkeypatch):
+    """upload (and cp --no-clobber) of a tree with a key allowed Get and Put but not
+    List: the failed listing was read as "nothing there", so every object was
+    overwritten, exit 0. Each file is now asked for by itself; one S3 will not say
+    about (403 for a missing key without List) is not written, and the error says how."""
+    from .servers.seaweed import UNLISTING_KEY, UNLISTING_SECRET
+
+    s3.put("up/run/model.bin", b"ORIGINAL")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "model.bin").write_bytes(b"NEW")
+    (tmp_path / "run" / "extra.bin").write_bytes(b"E")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", UNLISTING_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", UNLISTING_SECRET)
+    assert run("ls", s3.url("up/")).code == 4                  # the key really may not list
+    for args in (["upload", tmp_path / "run", s3.url("up/")],
+                 ["cp", "-r", "--no-clobber", f"{tmp_path}/run/", s3.url("up/run/")]):
+        r = run(*args)
+        assert r.code == 1 and "skipped 1" in r.err and "--overwrite writes anyway" in r.err, r
+        assert "extra.bin" in r.err and "Traceback" not in r.err, r
+        assert s3.get("up/run/model.bin") == b"ORIGINAL" and not s3.exists("up/run/extra.bin")
+    r = run("upload", "--overwrite", tmp_path / "run", s3.url("up/"))
+    assert r.code == 0 and s3.get("up/run/model.bin") == b"NEW" and s3.get("up/run/extra.bin") == b"E", r

@@ -89,7 +89,8 @@ def rm(app, url, recursive, dry_run):
     result = remove(url, recursive=recursive, dry_run=dry_run, on_removed=show, on_refused=refused)
     if app.json:   # as every transfer's NDJSON ends
         _out(json.dumps({"event": "summary", "removed": len(result.removed),
-                         "failed": len(result.refused), "dry_run": dry_run}))
+                         "failed": len(result.refused) + len(result.failed),
+                         "dry_run": dry_run}))
     if not app.quiet:
         n = len(result.removed)
         what = "would remove" if dry_run else "removed"

@@ -33,6 +33,7 @@ def sync(app, src, dst, delete, checksum, size_only, include, exclude, dry_run, 
     Unchanged means equal size and a destination no older than the source
     (--size-only: equal size; --checksum: equal sha256).
     """
+    from ..errors import PartialFailure
     from ..ops.sync import sync as do_sync
     from ..ops.transfer import outcome
 
@@ -50,14 +51,22 @@ def sync(app, src, dst, delete, checksum, size_only, include, exclude, dry_run, 
         elif app.verbose:
             click.echo(f"deleted {one_line(url)}", err=True)
 
+    def not_deleted(e) -> None:
+        if app.json:
+            click.echo(json.dumps({"event": "failed", "url": e.url, "error": str(e)}))
+        click.echo(f"dsctl: error: {e}", err=True)
+
     with app.renderer("copied") as r:
         result = do_sync(src, dst, delete=delete, mode=mode or "mtime", options=opts, sink=r,
-                         on_delete=deleted, include=include, exclude=exclude)
+                         on_delete=deleted, on_delete_failed=not_deleted, include=include,
+                         exclude=exclude)
     r.summary(result.summary, " (unchanged)", {"deleted": len(result.deleted)} if delete else None)
     if result.deleted and not app.quiet:
         what = "would delete" if dry_run else "deleted"
         click.echo(f"dsctl: {what} {len(result.deleted)} file(s) only in the destination", err=True)
     outcome(result.summary)
+    if result.delete_failed:
+        raise PartialFailure(f"{result.delete_failed} destination file(s) not deleted")
 
 
 @click.command("check")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..engine.plan import info, is_below, names_prefix, outermost, walk_files
-from ..errors import NotFound, PartialFailure, UsageError
+from ..errors import DsctlError, NotFound, PartialFailure, UsageError
 from ..storage import resolve
 from ..storage.globs import expand
 from ..storage.listing import iter_files
@@ -21,26 +21,31 @@ BATCH = 1000  # S3 DeleteObjects takes at most 1000 keys per request
 class RemoveResult:
     removed: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)   # directories a glob matched, without -r
+    failed: list[DsctlError] = field(default_factory=list)   # files that could not be removed
     dry_run: bool = False
 
 
 def outcome(result: RemoveResult) -> None:
-    """Raise what a run that refused some directories deserves (GNU rm's rule: the
-    files went, each directory was reported, the exit says not everything did)."""
-    if not result.refused:
+    """Raise what a run that refused some directories or failed to remove some files
+    deserves (GNU rm's rule: the rest went, each was reported, the exit says not
+    everything did)."""
+    if not result.refused and not result.failed:
         return
+    bad = len(result.refused) + len(result.failed)
     if not result.removed:
+        if result.failed:   # each was said; nothing went: the first one's exit code
+            raise type(result.failed[0])(f"none of {bad} removed")
         raise UsageError("matched only directories; use -r to remove them")
-    n = len(result.refused) + len(result.removed)
-    raise PartialFailure(f"{len(result.refused)} of {n} matches not removed")
+    raise PartialFailure(f"{bad} of {bad + len(result.removed)} not removed")
 
 
 def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
            on_removed: Callable[[str], None] = lambda u: None,
-           on_refused: Callable[[UsageError], None] = lambda e: None) -> RemoveResult:
+           on_refused: Callable[[DsctlError], None] = lambda e: None) -> RemoveResult:
     """Delete what `url` names. A glob's directories without `recursive` are not an
     error for the whole run: the files it matched are removed, each directory goes
-    to on_refused and into result.refused (see outcome())."""
+    to on_refused and into result.refused, as does each file of several that cannot be
+    removed, into result.failed (see outcome())."""
     ep = resolve(url, for_write=True)
     if ep.is_stdio:
         raise UsageError("cannot remove stdin")
@@ -85,7 +90,13 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
             raise NotFound("not a directory", ep.url())
         else:
             targets, dirs = [ep.path], []
-    result.removed = delete_paths(ep, targets, dry_run=dry_run, on_removed=on_removed)
+    def failed(e: DsctlError) -> None:
+        result.failed.append(e)
+        on_refused(e)
+
+    # one target: its error is the run's; several: each reported, the rest still go
+    result.removed = delete_paths(ep, targets, dry_run=dry_run, on_removed=on_removed,
+                                  on_failed=failed if len(targets) > 1 else None)
     store = getattr(ep, "store", None)
     if not dry_run and store is not None and dirs:
         # Azure folder markers (hdi_isfolder blobs) would keep the directory listed
@@ -97,9 +108,20 @@ def remove(url: str, *, recursive: bool = False, dry_run: bool = False,
         # Real directories (not key prefixes) are left behind by file deletes.
         for d in dirs:
             with translating(ep.url(d)):
-                if ep.fs.exists(d):
+                if result.failed and ep.is_local:
+                    _remove_empty_dirs(d)   # around what stays (each failure said)
+                elif ep.fs.exists(d):
                     ep.fs.rm(d, recursive=True)
     return result
+
+
+def _remove_empty_dirs(top: str) -> None:
+    """rmdir every directory at and below `top` that is empty, deepest first."""
+    for d, _, _ in os.walk(top, topdown=False):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass   # not empty: a file in it could not be removed
 
 
 def _link(ep, path: str) -> bool:
@@ -130,18 +152,31 @@ def _below(ep, must_exist: bool) -> list[str]:
 
 
 def delete_paths(ep, paths: list[str], *, dry_run: bool = False,
-                 on_removed: Callable[[str], None] = lambda u: None) -> list[str]:
-    """Delete store paths in batches of BATCH (one DeleteObjects each on S3); returns their URLs."""
+                 on_removed: Callable[[str], None] = lambda u: None,
+                 on_failed: Callable[[DsctlError], None] | None = None) -> list[str]:
+    """Delete store paths in batches of BATCH (one DeleteObjects each on S3); returns
+    the URLs removed. A local file that cannot be removed goes to `on_failed`, if given,
+    and the rest are still removed (GNU rm); otherwise its error is raised."""
     removed = []
     store = getattr(ep, "store", None)   # S3 on the fast path: no s3fs import (~0.5 s)
     for i in range(0, len(paths), BATCH):
         batch = paths[i:i + BATCH]
+        if not dry_run and ep.is_local:   # os.remove: a link goes, not what it points to
+            for p in batch:
+                try:
+                    with translating(ep.url(p)):
+                        os.remove(p)
+                except DsctlError as e:
+                    if on_failed is None:
+                        raise
+                    on_failed(e)
+                    continue
+                removed.append(ep.url(p))
+                on_removed(ep.url(p))
+            continue
         if not dry_run:
             with translating(ep.url()):
-                if ep.is_local:   # os.remove: a link goes, not what it points to
-                    for p in batch:
-                        os.remove(p)
-                elif store is None or not store.delete(batch):
+                if store is None or not store.delete(batch):
                     # fsspec's rm() expands each path as a glob: `a[1]` would name `a1`
                     names = [p for p in batch if GLOB_CHARS.search(p)]
                     if len(names) < len(batch):

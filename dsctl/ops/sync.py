@@ -13,6 +13,7 @@ and only if none failed. check compares sizes, then sha256 of every pair.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from ..engine.filters import PathFilter
 from ..engine.plan import Item, info, name_refusal, names_prefix, outermost, refused, walk_files
 from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
-from ..errors import NotFound, UsageError
+from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint, resolve
 from ..storage.listing import UNREADABLE_DIR, not_a_file
 from ..storage.translate import translating
@@ -66,8 +67,8 @@ def sha256_of(ep: Endpoint, size: int | None) -> str:
 
 
 def _same(src: Endpoint, dst: Endpoint, rel: str, s: dict, d: dict, mode: str) -> bool:
-    if s.get("size") != d.get("size"):
-        return False
+    if s.get("size") != d.get("size") or not_a_file(d):
+        return False   # a FIFO or a broken link where a file belongs is replaced, never opened
     if mode == "size":
         return True
     if mode == "checksum":
@@ -80,11 +81,13 @@ def _same(src: Endpoint, dst: Endpoint, rel: str, s: dict, d: dict, mode: str) -
 class SyncResult:
     summary: ev.Summary
     deleted: list[str] = field(default_factory=list)
+    delete_failed: int = 0   # destination files --delete could not remove (each reported)
 
 
 def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime",
          options: TransferOptions | None = None, sink: ev.Sink = ev.null_sink,
          on_delete: Callable[[str], None] = lambda u: None,
+         on_delete_failed: Callable[[DsctlError], None] = lambda e: None,
          include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> SyncResult:
     """Copy what differs from SRC's tree to DST's; with `delete`, remove what only DST
     has. --include/--exclude select paths on both sides, as in rclone and aws s3
@@ -101,7 +104,8 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     if not (src.concurrent_safe and dst.concurrent_safe):
         opts.jobs, opts.max_parallel_parts = 1, 1
     src_files = _tree(src, True, "follow" if opts.follow_symlinks else "skip")
-    dst_files = _tree(dst, False)
+    # through linked directories, as the copies write (and as a download's skip rule sees)
+    dst_files = _tree(dst, False, "follow")
     filters = PathFilter(include, exclude)
     if filters:
         src_files = {rel: m for rel, m in src_files.items() if filters.keep(rel)}
@@ -122,11 +126,40 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     result = SyncResult(summary)
     extra = sorted(set(dst_files) - set(src_files))
     if delete and extra and not summary.failed:
-        result.deleted = delete_paths(dst, [join(dst.path, rel) for rel in extra],
-                                      dry_run=opts.dry_run, on_removed=on_delete)
+        def failed(e: DsctlError) -> None:
+            result.delete_failed += 1
+            on_delete_failed(e)
+
+        result.deleted = delete_paths(dst, _deletions(dst, extra, src_files),
+                                      dry_run=opts.dry_run, on_removed=on_delete, on_failed=failed)
         if not opts.dry_run:
             _drop_emptied_markers(dst, extra, src_files)
     return result
+
+
+def _dirs_of(rel: str) -> set[str]:
+    """ "a/b/x" -> {"a", "a/b"}"""
+    parts = rel.split("/")[:-1]
+    return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
+
+
+def _deletions(dst: Endpoint, extra: list[str], kept) -> list[str]:
+    """The paths --delete removes for the destination-only files `extra`. In a local
+    destination nothing is deleted through a symlinked directory: a link where SRC has
+    a directory is written through and left alone (rclone), one SRC does not have goes
+    itself, never what it points to (rsync)."""
+    if not dst.is_local:
+        return [join(dst.path, rel) for rel in extra]
+    src_dirs = set().union(*map(_dirs_of, kept))
+    out: set[str] = set()
+    for rel in extra:
+        link = next((d for d in sorted(_dirs_of(rel), key=len)
+                     if os.path.islink(join(dst.path, d))), None)
+        if link is None:
+            out.add(rel)
+        elif link not in src_dirs:
+            out.add(link)
+    return [join(dst.path, rel) for rel in sorted(out)]
 
 
 def _drop_emptied_markers(dst: Endpoint, deleted: list[str], kept) -> None:
@@ -138,12 +171,8 @@ def _drop_emptied_markers(dst: Endpoint, deleted: list[str], kept) -> None:
     if store is None or dst.backend.scheme not in ("az", "s3"):
         return
 
-    def dirs_of(rel: str) -> set[str]:   # "a/b/x" -> {"a", "a/b"}
-        parts = rel.split("/")[:-1]
-        return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
-
-    live = set().union(*map(dirs_of, kept))
-    emptied = set().union(*map(dirs_of, deleted)) - live
+    live = set().union(*map(_dirs_of, kept))
+    emptied = set().union(*map(_dirs_of, deleted)) - live
     with translating(dst.url()):
         if dst.backend.scheme == "s3":
             markers = [join(dst.path, d) + "/" for d in sorted(emptied)]

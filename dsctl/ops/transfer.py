@@ -9,7 +9,7 @@ from ..engine import events as ev
 from ..engine.filters import PathFilter
 from ..engine.plan import Item, Planner, walk_files
 from ..engine.run import Engine, TransferOptions
-from ..errors import DsctlError, PartialFailure, UsageError
+from ..errors import AccessDenied, DsctlError, NotFound, PartialFailure, UsageError
 from ..storage import Endpoint, resolve
 from ..storage.listing import exists
 
@@ -30,7 +30,7 @@ class DestIndex:
 
     def __init__(self, root: Endpoint, dst_is_dir: bool):
         self.root, self.dst_is_dir = root, dst_is_dir
-        self._names: set[str] | None = None
+        self._names: set[str] | bool | None = None   # False: not listable
         self._lock = threading.Lock()
 
     def __call__(self, item: Item) -> bool:
@@ -39,10 +39,23 @@ class DestIndex:
         with self._lock:
             if self._names is None:
                 try:
-                    self._names = {rel for rel, _ in walk_files(self.root)}
-                except DsctlError:
+                    # through linked directories: a copy writes through them
+                    self._names = {rel for rel, _ in walk_files(self.root, links="follow")}
+                except NotFound:
                     self._names = set()  # no destination yet: nothing exists
-        return item.rel in self._names
+                except DsctlError:
+                    # not listable (a key allowed Get/Put but not List, a 5xx): never
+                    # "nothing there", which would overwrite - ask for each file instead
+                    self._names = False
+        if self._names is not False:
+            return item.rel in self._names
+        try:
+            return exists(item.dst)
+        except AccessDenied:
+            # S3 answers 403, not 404, for a missing key to whom may not list: it may
+            # be there, and skipping is what was asked - so this file is not written
+            raise AccessDenied("cannot tell whether it exists (may not list or read it); "
+                               "--overwrite writes anyway", item.dst.url()) from None
 
 
 def copy(req: CopyRequest, sink: ev.Sink = ev.null_sink) -> ev.Summary:

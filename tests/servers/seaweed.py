@@ -15,6 +15,8 @@ from .base import ServerHandle, ServerProcess, find_executable, free_port_pair, 
 
 ADMIN_KEY, ADMIN_SECRET = "testaccess", "testsecret123"
 READER_KEY, READER_SECRET = "readonly", "readonlysecret"
+# Get and Put but no List (an IAM policy without s3:ListBucket)
+UNLISTING_KEY, UNLISTING_SECRET = "nolist", "nolistsecret"
 READY_LINE = "All enabled components are running"
 # Its maintenance worker dials the admin gRPC port at admin HTTP port + 10000, whatever
 # -admin.port.grpc says, so the two are chosen together.
@@ -45,6 +47,8 @@ def _s3_config(path: Path) -> None:
          "actions": ["Admin", "Read", "List", "Tagging", "Write"]},
         {"name": "reader", "credentials": [{"accessKey": READER_KEY, "secretKey": READER_SECRET}],
          "actions": ["Read", "List"]},
+        {"name": "unlisting", "credentials": [{"accessKey": UNLISTING_KEY, "secretKey": UNLISTING_SECRET}],
+         "actions": ["Read", "Write"]},
     ]
     path.write_text(json.dumps({"identities": identities}, indent=1))
 
