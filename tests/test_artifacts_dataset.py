@@ -89,3 +89,58 @@ def test_without_pyarrow_dataset_is_exit_7(tmp_path, monkeypatch):
     r = run("artifact", "log", f, "store://datasets/demo/a")
     assert r.code == 7 and "pip install 'dsctl[dataset]'" in r.err, r
     assert run("artifact", "log", f, "store://artifacts/demo/a").code == 0   # plain files need no pyarrow
+
+
+def _shown(uri: str) -> dict:
+    """The dataset part of the record as `artifact show --json` prints it."""
+    r = run("artifact", "show", "--json", uri)
+    assert r.code == 0, r
+    return json.loads(r.text)["dataset"]
+
+
+def test_repeated_column_names_keep_every_column(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import yaml
+
+    f = tmp_path / "dup.csv"
+    f.write_text("a,a,a (2)\n1,2,5\n3,4,6\n")   # a real "a (2)" pushes the second "a" to "a (3)"
+    assert run("-q", "artifact", "log", f, "store://datasets/p/dup").code == 0
+    ds = _shown("store://datasets/p/dup")
+    assert ds["preview"] == {"columns": ["a", "a", "a (2)"], "rows": [[1, 2, 5], [3, 4, 6]]}
+    assert ds["stats"] == {"a": {"count": 2, "nulls": 0, "min": 1, "max": 3, "mean": 2.0},
+                           "a (3)": {"count": 2, "nulls": 0, "min": 2, "max": 4, "mean": 3.0},
+                           "a (2)": {"count": 2, "nulls": 0, "min": 5, "max": 6, "mean": 5.5}}
+    r = run("artifact", "show", "store://datasets/p/dup")   # the plain (YAML) view says the same
+    assert r.code == 0 and yaml.safe_load(r.text)["dataset"] == ds, r
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text(",\n1,2\n")
+    assert run("-q", "artifact", "log", empty, "store://datasets/p/empty").code == 0
+    ds = _shown("store://datasets/p/empty")
+    assert ds["preview"]["rows"] == [[1, 2]]
+    assert [(k, v["min"]) for k, v in ds["stats"].items()] == [("", 1), (" (2)", 2)]
+
+    pf = tmp_path / "dup.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array([1, 3]), pa.array(["x", None])], names=["a", "a"]), pf)
+    assert run("-q", "artifact", "log", pf, "store://datasets/p/dupq").code == 0
+    ds = _shown("store://datasets/p/dupq")
+    assert [c["type"] for c in ds["schema"]] == ["int64", "string"]
+    assert ds["preview"]["rows"] == [[1, "x"], [3, None]]
+    assert ds["stats"] == {"a": {"count": 2, "nulls": 0, "min": 1, "max": 3, "mean": 2.0},
+                           "a (2)": {"count": 1, "nulls": 1, "distinct": 1}}
+
+
+def test_since_ages_before_year_one(tmp_path):
+    # belongs with the list tests in test_artifacts.py; kept here, next to the other fixes
+    f = tmp_path / "a.txt"
+    f.write_text("a")
+    assert run("-q", "artifact", "log", f, "store://artifacts/p/a").code == 0
+    for age in ("800000d", "999999999d", "142857142w"):   # before year 1: everything
+        r = run("artifact", "list", "--json", "--since", age)
+        assert r.code == 0 and [json.loads(x)["key"] for x in r.lines] == ["a"], (age, r)
+    for age in ("1000000000d", "99999999999d", "9" * 5000 + "s"):   # beyond any timedelta
+        r = run("artifact", "list", "--since", age)
+        assert r.code == 2, (age, r)
+        assert r.err.startswith("dsctl: error: --since '") and "age too large" in r.err, r
+        assert "use an ISO date/time or an age like 7d" in r.err and len(r.err.splitlines()) == 1, r

@@ -87,14 +87,26 @@ def list_records(q: ListQuery) -> Iterator[dict]:
 
 
 def parse_since(value: str):
-    """`7d`, `12h`, `30m`, `45s`, `2w` ago, or an ISO 8601 date/time (UTC if no zone)."""
+    """`7d`, `12h`, `30m`, `45s`, `2w` ago, or an ISO 8601 date/time (UTC if no zone).
+
+    An age reaching before year 1 means everything (the earliest time there is); one
+    beyond what a timedelta holds (999,999,999 days) is a UsageError, as is a bad value.
+    """
     import datetime as dt
     import re
 
     m = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", value)
     if m:
         unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        return dt.datetime.now(dt.timezone.utc) - dt.timedelta(**{unit: int(m.group(1))})
+        try:
+            age = dt.timedelta(**{unit: int(m.group(1))})
+        except (OverflowError, ValueError):   # past timedelta's range, or too many digits for int()
+            raise UsageError(f"--since {value!r}: age too large (at most 999999999 days); "
+                             "use an ISO date/time or an age like 7d, 12h, 30m") from None
+        now = dt.datetime.now(dt.timezone.utc)
+        earliest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        # a datetime cannot go before year 1; nothing was created that early anyway
+        return now - age if age <= now - earliest else earliest
     try:
         return records.parse_time(value)
     except ValueError:
