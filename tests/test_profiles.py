@@ -741,3 +741,22 @@ def test_auth_env_profile_uses_its_own_variables_over_aws_ones(cfg, s3_server, b
     monkeypatch.delenv("DSCTL_PROFILE_XE_ACCESS_KEY_ID")
     r = run("cat", "ds://xe/p/f")   # only the standard variables: they apply
     assert r.code == 0 and r.out == b"env", r
+
+
+def test_sync_refuses_one_bucket_reached_two_ways_when_they_overlap(real_keyring, s3_server, bucket,
+                                                                    tmp_path, monkeypatch):
+    """A ds:// profile that differs from the environment's settings only in path_style
+    reaches the same objects: `sync --delete s3://b/ov/ ds://p/ov/sub/` deleted the
+    SOURCE's sub/b.txt as an extra file. Overlap is judged by where the objects live."""
+    _add_s3("ps", s3_server, bucket, s3_server.admin_key, s3_server.admin_secret, "--path-style")
+    (tmp_path / "src" / "sub").mkdir(parents=True)
+    (tmp_path / "src" / "a.txt").write_bytes(b"a")
+    (tmp_path / "src" / "sub" / "b.txt").write_bytes(b"b")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.admin_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.admin_secret)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint_url)
+    assert run("sync", f"{tmp_path}/src/", f"s3://{bucket}/ov/").code == 0
+    r = run("sync", "--delete", f"s3://{bucket}/ov/", "ds://ps/ov/sub/")
+    assert r.code == 2 and "overlapping" in r.err, r
+    r = run("cat", f"s3://{bucket}/ov/sub/b.txt")
+    assert r.code == 0 and r.out == b"b", r

@@ -52,14 +52,17 @@ class Endpoint:
         return isinstance(self.fs, AsyncFileSystem)
 
     def same_store(self, other: "Endpoint") -> bool:
-        """Whether both endpoints name places in one store: the local filesystem, one
-        fast backend (an endpoint with its credentials), or one fsspec filesystem."""
+        """Whether both endpoints may name the same data: the local filesystem, one fsspec
+        filesystem, or fast backends at one service endpoint (and Azure account) - their
+        credentials or addressing (a profile's path_style) may differ, the objects not."""
         if self.is_stdio or other.is_stdio:
             return False
         if self.is_local or other.is_local:
             return self.is_local and other.is_local
+        if self.store is not None and other.store is not None:
+            return self.store is other.store or _place(self.store) == _place(other.store)
         if self.store is not None or other.store is not None:
-            return self.store is other.store
+            return False
         return self.fs is not None and self.fs is other.fs
 
     def below(self, other: "Endpoint") -> str | None:
@@ -266,3 +269,9 @@ def _path_of(fs: Any, loc: Location, store: Any = None) -> str:
             return p
     p = fs._strip_protocol(loc.raw)
     return p.rstrip("/") or p
+
+
+def _place(store) -> tuple:
+    """Where a fast backend's objects live, whoever asks and however it is addressed."""
+    s = store.s
+    return s["scheme"], s["endpoint"], s.get("account")
