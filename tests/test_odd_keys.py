@@ -83,3 +83,18 @@ def test_per_file_lines_stay_one_line_per_file(s3, tmp_path):
     assert r.code == 6 and "content differs: a\\nb\n" in r.text, r
     r = run("rm", "-r", "--dry-run", s3.url("nl/"))
     assert r.lines == [f"would remove {s3.url('nl/a')}\\nb"], r
+
+
+def test_local_names_with_a_tab_or_newline_are_refused_by_azure_not_renamed(request, tmp_path, monkeypatch):
+    """adlfs drops tabs and line breaks from a blob name: `tab\\tx.txt` was written as
+    `tabx.txt` (exit 0), and the next `sync --delete` copied it again and deleted it.
+    Each such file is now its own failure; the rest is copied."""
+    store = store_in_env("az", request, tmp_path, monkeypatch)
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("tab\tx.txt", "nl\ny.txt", "ok.txt"):
+        (src / name).write_bytes(name.encode())
+    for cmd in (["cp", "-r"], ["sync", "--delete"]):
+        r = run(*cmd, f"{src}/", store.url(f"{cmd[0]}/"))
+        assert r.code == 1 and r.err.count("tab or line break") == 2, r
+    assert {k: store.get(k) for k in store.keys()} == {"cp/ok.txt": b"ok.txt", "sync/ok.txt": b"ok.txt"}

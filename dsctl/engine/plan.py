@@ -147,8 +147,9 @@ def unsafe_reason(rel: str) -> str | None:
 
 def name_refusal(dst: Endpoint, rel: str, src_url: str) -> UsageError | None:
     """Why the file `rel` must not be written below `dst`, if so: a key that would land
-    outside a local directory, or a local name that is not UTF-8 going to a store
-    (object keys are UTF-8: gcsfs wrote U+FFFD, so two such files became one object)."""
+    outside a local directory, a local name that is not UTF-8 going to a store
+    (object keys are UTF-8: gcsfs wrote U+FFFD, so two such files became one object),
+    or an Azure name that adlfs would change."""
     if not rel:
         return None
     why = unsafe_reason(rel) if dst.is_local else None
@@ -157,6 +158,10 @@ def name_refusal(dst: Endpoint, rel: str, src_url: str) -> UsageError | None:
             rel.encode("utf-8")
         except UnicodeEncodeError:
             why = "is not valid UTF-8 (object keys are; rename the file)"
+    if dst.backend.scheme == "az" and any(c in rel for c in "\t\r\n"):
+        # such names go through adlfs, whose urlsplit() drops tabs and line breaks: the
+        # blob would get another name (two files one), and sync --delete remove it
+        why = "holds a tab or line break (adlfs would drop it from the blob's name; rename the file)"
     return UsageError(f"refusing to write key that {why}", src_url) if why else None
 
 
