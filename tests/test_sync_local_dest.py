@@ -113,3 +113,18 @@ def test_rm_r_goes_on_past_a_file_it_cannot_remove(tmp_path):
         (d / "locked").chmod(0o755)
     assert r.code == 1 and not (d / "y").exists() and (d / "locked" / "x").exists(), r
     assert "locked/x" in r.err and "Traceback" not in r.err, r
+
+
+def test_sync_delete_removes_the_directories_it_emptied(tmp_path):
+    """rsync --delete removes a destination directory SRC does not have; dsctl left
+    old/ and old/deep/ behind, empty, listed by `ls`."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    (src / "keep").mkdir(parents=True)
+    (src / "keep" / "a.txt").write_bytes(b"a")
+    (dst / "old" / "deep").mkdir(parents=True)
+    (dst / "old" / "deep" / "x").write_bytes(b"x")
+    (dst / "keep" / "gone").mkdir(parents=True)
+    (dst / "keep" / "gone" / "y").write_bytes(b"y")
+    r = run("sync", "--delete", f"{src}/", f"{dst}/")
+    assert r.code == 0, r
+    assert sorted(str(p.relative_to(dst)) for p in dst.rglob("*")) == ["keep", "keep/a.txt"]

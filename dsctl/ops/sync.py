@@ -134,6 +134,7 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
                                       dry_run=opts.dry_run, on_removed=on_delete, on_failed=failed)
         if not opts.dry_run:
             _drop_emptied_markers(dst, extra, src_files)
+            _drop_emptied_dirs(dst, extra, src_files)
     return result
 
 
@@ -160,6 +161,22 @@ def _deletions(dst: Endpoint, extra: list[str], kept) -> list[str]:
         elif link not in src_dirs:
             out.add(link)
     return [join(dst.path, rel) for rel in sorted(out)]
+
+
+def _drop_emptied_dirs(dst: Endpoint, deleted: list[str], kept) -> None:
+    """Local directories --delete emptied (holding no file SRC has) are removed, deepest
+    first, as rsync does - only when empty: a file that could not be deleted, or one
+    that appeared meanwhile, keeps its directory. A linked directory is never entered."""
+    if not dst.is_local:
+        return
+    emptied = set().union(*map(_dirs_of, deleted)) - set().union(*map(_dirs_of, kept))
+    for d in sorted(emptied, key=lambda d: -d.count("/")):
+        path = join(dst.path, d)
+        if not os.path.islink(path):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass   # not empty (or already gone)
 
 
 def _drop_emptied_markers(dst: Endpoint, deleted: list[str], kept) -> None:
