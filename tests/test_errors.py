@@ -129,7 +129,9 @@ def test_many_files_to_a_missing_bucket_stop_at_the_first_with_one_line(scheme, 
     store.put_many({f"in/f{i:03}.txt": b"y" * i for i in range(100)})
     url = f"{scheme}://no-such-bucket-dsctl-{uuid.uuid4().hex[:8]}/deep/dir/"
     # the last: server-side copies (SeaweedFS answers those with a 500, not NoSuchBucket)
+    # a dry-run sync too: it made no copy to find out, and said it would copy 300 files
     for args in (("cp", "-r", f"{src}/", url), ("upload", src, url), ("sync", f"{src}/", url),
+                 ("sync", "--dry-run", "--delete", f"{src}/", url),
                  ("--json", "cp", "-r", f"{src}/", url), ("cp", "-r", store.url("in/"), url)):
         r = run(*args)
         assert r.code == 3, (args, r)

@@ -26,6 +26,7 @@ from ..engine.run import Engine, TransferOptions
 from ..engine.streams import iter_chunks
 from ..errors import DsctlError, NotFound, UsageError
 from ..storage import Endpoint, resolve
+from ..storage.containers import missing_container
 from ..storage.listing import UNREADABLE_DIR, not_a_file
 from ..storage.translate import translating
 from ..storage.urls import join
@@ -106,6 +107,8 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
     src_files = _tree(src, True, "follow" if opts.follow_symlinks else "skip")
     # through linked directories, as the copies write (and as a download's skip rule sees)
     dst_files = _tree(dst, False, "follow")
+    if not dst_files and opts.dry_run and (gone := missing_container(dst)):
+        raise gone   # no copy will say so (aws s3 sync --dryrun lists, and fails, too)
     filters = PathFilter(include, exclude)
     if filters:
         src_files = {rel: m for rel, m in src_files.items() if filters.keep(rel)}
