@@ -760,3 +760,35 @@ def test_sync_refuses_one_bucket_reached_two_ways_when_they_overlap(real_keyring
     assert r.code == 2 and "overlapping" in r.err, r
     r = run("cat", f"s3://{bucket}/ov/sub/b.txt")
     assert r.code == 0 and r.out == b"b", r
+
+
+def test_re_adding_an_insecure_storage_profile_keeps_the_secrets_it_still_has(no_keyring, cfg, s3_server,
+                                                                             bucket):
+    """Re-added without its session token: the secrets file lost every secret of the
+    profile (the new ones too), and the profile then failed with exit 4."""
+    args = ("profile", "add", "ins", "--type", "s3", "--endpoint-url", s3_server.endpoint_url,
+            "--allow-http", "--bucket", bucket, "--insecure-storage")
+    key, secret = s3_server.admin_key, s3_server.admin_secret
+    assert run(*args, "--secret", "session_token", input=f"{key}\n{secret}\ntok123\n".encode()).code == 0
+    assert run(*args, input=f"{key}\n{secret}\n".encode()).code == 0
+    text = (cfg / "secrets.yaml").read_text()
+    assert secret in text and "tok123" not in text, text
+    r = run("cp", "-", "ds://ins/re/f", input=b"x")
+    assert r.code == 0, r
+
+
+def test_another_profiles_variables_are_not_fields_and_never_shown(real_keyring, cfg):
+    """DSCTL_PROFILE_PROD_EU_SECRET_ACCESS_KEY belongs to a profile prod-eu: `profile
+    show prod` listed it as a field eu_secret_access_key of prod, the secret in clear."""
+    r = run("profile", "add", "prod", "--type", "s3", "--bucket", "b", input=b"AKIDPROD\nprodsecret12345\n")
+    assert r.code == 0, r
+    env = {"DSCTL_PROFILE_PROD_EU_SECRET_ACCESS_KEY": "wJalrXUtnFEMI-EU-SECRET"}
+    for args in (["profile", "show", "prod"], ["--json", "profile", "show", "prod"]):
+        r = run(*args, env=env)
+        assert r.code == 0 and "EU-SECRET" not in r.text + r.err and "eu_secret" not in r.text, (args, r)
+
+
+def test_a_profile_name_ending_in_a_newline_is_refused(cfg):
+    r = run("profile", "add", "prod\n", "--type", "s3", "--auth", "env", "--bucket", "b")
+    assert r.code == 2 and r.err.count("\n") == 1, r
+    assert not (cfg / "profiles.yaml").exists()

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from .. import config, redact
 from ..errors import UsageError
 from . import secrets, store
-from .schema import AUTH_MODES, S3_PROVIDERS, env_name
+from .schema import AUTH_MODES, S3_PROVIDERS, TYPES, env_name
 
 
 class Value(NamedTuple):
@@ -44,9 +44,15 @@ def resolve_fields(profile: store.Profile, flags: dict | None = None, *,
             if v is not None:
                 out[k] = Value(v, where)
     prefix = env_name(profile.name, "")
+    spec = profile.spec
+    # a built-in type takes only its own fields: DSCTL_PROFILE_PROD_EU_SECRET_ACCESS_KEY is
+    # profile prod-eu's secret, not a field "eu_secret_access_key" of prod (shown unmasked)
+    known = set(spec.fields + spec.secrets) if spec.name in TYPES else None
     for var, v in os.environ.items():
         if var.startswith(prefix) and len(var) > len(prefix) and v != "":
             field = var[len(prefix):].lower()
+            if known is not None and field not in known:
+                continue
             if field in profile.spec.secrets:
                 redact.register(v)
             out[field] = Value(v, f"env {var}")

@@ -90,8 +90,14 @@ def get(profile: str, field: str, store: str) -> str | None:
 
 def delete(profile: str, fields: list[str], store: str) -> None:
     if store == "file":
+        # only the fields named: a re-added profile drops its stale ones and keeps the rest
         data = _file()
-        if data.pop(profile, None) is not None:
+        entry = data.get(profile)
+        if isinstance(entry, dict) and any(k in entry for k in fields):
+            for k in fields:
+                entry.pop(k, None)
+            if not entry:
+                del data[profile]
             config.save_yaml(SECRETS_FILE, data)
         return
     import keyring

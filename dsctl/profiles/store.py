@@ -63,7 +63,7 @@ class Profile:
 
 
 def check_name(name: str) -> str:
-    if not NAME_RX.match(name or ""):
+    if not NAME_RX.fullmatch(name or ""):   # fullmatch: `$` would let a final newline in
         raise UsageError(f"invalid profile name {name!r}: use letters, digits, '.', '_' or '-'")
     return name
 
