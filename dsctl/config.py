@@ -173,3 +173,10 @@ def save_yaml(name: str, data: dict[str, Any]) -> Path:
 def load_config() -> dict[str, Any]:
     """config.yaml: defaults such as default_profile, artifact_root, jobs, part_size."""
     return load_yaml("config.yaml")
+
+
+def configured(key: str, builtin: Any) -> Callable[[], Any]:
+    """A click default for option `key`: config.yaml's value, else `builtin` (SPEC 4:
+    a flag > config.yaml > the built-in). Read when the command's options are parsed,
+    after --config-dir; the option's type checks the value as it would a flag's."""
+    return lambda: load_config().get(key, builtin)

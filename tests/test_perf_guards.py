@@ -335,6 +335,23 @@ def test_multipart_upload_is_one_create_one_put_per_part_one_complete(proxied, t
         assert store.get(f"p{parts}/big.bin") == data
 
 
+def test_config_yaml_sets_the_default_part_size_and_a_flag_overrides_it(proxied, tmp_path, monkeypatch):
+    """SPEC 4: config.yaml holds the defaults for jobs and part size; both were ignored."""
+    store, proxy = proxied
+    (tmp_path / "big.bin").write_bytes(os.urandom(12 * MiB))
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "config.yaml").write_text("part_size: 5MiB\njobs: 2\n")
+    monkeypatch.setenv("DSCTL_CONFIG_DIR", str(tmp_path / "cfg"))
+    for flags, parts in (((), 3), (("--part-size", "8MiB"), 2)):
+        proxy.clear()
+        r = run("cp", *flags, tmp_path / "big.bin", store.url(f"cfg{parts}/big.bin"))
+        assert r.code == 0, r
+        assert proxy.count("PUT", r"\?.*partNumber=") == parts, (flags, proxy.requests)
+    (tmp_path / "cfg" / "config.yaml").write_text("jobs: lots\n")
+    r = run("cp", tmp_path / "big.bin", store.url("cfg/bad.bin"))
+    assert r.code == 2 and "lots" in r.err, r
+
+
 def test_failed_multipart_upload_is_aborted_and_leaves_nothing(proxied, tmp_path):
     store, proxy = proxied
     (tmp_path / "big.bin").write_bytes(os.urandom(24 * MiB))

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from ..config import configured
 from ..redact import scrub
 from .app import output_options, pass_app
 from .fmt import human
@@ -70,7 +71,8 @@ def artifact(ctx, artifact_root):
 @click.option("--source", multiple=True, metavar="URI", help="Lineage: an input it was made from (repeatable).")
 @click.option("--description", metavar="TEXT", help="Free text stored in the record.")
 @click.option("--force", is_flag=True, help="Store a new version even if the content is unchanged.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=32, show_default=True,
+@click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=configured("jobs", 32),
+              show_default="32, or config.yaml's jobs",
               help="Files uploaded at once.")
 @output_options
 @pass_app
@@ -109,7 +111,8 @@ def log_cmd(ctx, app, src, uri, kind, label, source, description, force, jobs):
 @artifact.command("get")
 @click.argument("uri")
 @click.argument("dest", required=False, metavar="[DEST]")
-@click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=32, show_default=True,
+@click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=configured("jobs", 32),
+              show_default="32, or config.yaml's jobs",
               help="Files downloaded at once.")
 @output_options
 @pass_app

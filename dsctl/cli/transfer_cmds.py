@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..config import configured
 from .app import output_options, pass_app
 from .complete import urls
 from .fmt import ByteSize
@@ -12,9 +13,10 @@ MiB = 1024 * 1024
 
 
 def _transfer_options(f):
-    f = click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=32, show_default=True,
-                     help="Files transferred at once.")(f)
-    f = click.option("--part-size", type=ByteSize(), default="8MiB", show_default=True,
+    f = click.option("-j", "--jobs", type=click.IntRange(1, 1024), default=configured("jobs", 32),
+                     show_default="32, or config.yaml's jobs", help="Files transferred at once.")(f)
+    f = click.option("--part-size", type=ByteSize(), default=configured("part_size", "8MiB"),
+                     show_default="8MiB, or config.yaml's part_size",
                      help="Part size for large objects, 5MiB-5GiB (grows to keep under 9,000 parts).")(f)
     f = click.option("--bwlimit", type=ByteSize(), default=None, metavar="RATE",
                      help="Limit the transfer rate to RATE bytes per second, all files together "
