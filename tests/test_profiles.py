@@ -792,3 +792,18 @@ def test_a_profile_name_ending_in_a_newline_is_refused(cfg):
     r = run("profile", "add", "prod\n", "--type", "s3", "--auth", "env", "--bucket", "b")
     assert r.code == 2 and r.err.count("\n") == 1, r
     assert not (cfg / "profiles.yaml").exists()
+
+
+def test_a_gcs_profile_with_a_key_file_asks_for_no_secret(no_keyring, cfg, tmp_path):
+    """--service-account-file names the credentials; profile add still wanted the JSON on
+    stdin (exit 2 from a script) or a prompt, and a keyring to keep it in."""
+    sa = tmp_path / "sa.json"
+    sa.write_text(json.dumps(service_account("http://127.0.0.1:9/token")))
+    r = run("profile", "add", "g1", "--type", "gcs", "--bucket", "b", "--service-account-file", sa,
+            input=b"")
+    assert r.code == 0, r
+    r = run("profile", "list")
+    assert r.code == 0 and r.lines[1].split()[:5] == ["g1", "gcs", "gs://b", "keyring", "n-a"], r
+    # the file is what the profile uses: its unreachable token endpoint is the error
+    r = run_proc("ls", "ds://g1/", env={"DSCTL_CONFIG_DIR": str(cfg), "STORAGE_EMULATOR_HOST": None})
+    assert r.code in (4, 5) and "127.0.0.1" in r.err and r.err.count("\n") == 1, r

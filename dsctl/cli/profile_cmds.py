@@ -113,7 +113,7 @@ def add(app, name, type_, auth, root, bucket, container, endpoint_url, region, p
         insecure_storage, make_default):
     """Create or replace profile NAME."""
     from ..profiles import manage, secrets, store
-    from ..profiles.schema import spec_for
+    from ..profiles.schema import default_secret_fields, spec_for
 
     store.check_name(name)
     type_name = manage.validate_type(type_)
@@ -132,7 +132,8 @@ def add(app, name, type_, auth, root, bucket, container, endpoint_url, region, p
     manage.check_secret_names(type_name, secret_fields)
     store_kind = "keyring"
     values: dict[str, str] = {}
-    if auth == "keyring" and (secret_fields or spec.secrets):
+    # a GCS key file named by --service-account-file: no secret to ask for, no keyring needed
+    if auth == "keyring" and (secret_fields or default_secret_fields(spec, fields)):
         store_kind = "file" if insecure_storage else secrets.require_usable(False)
         values = _read_secrets(name, spec, fields, secret_fields, from_env)
     manage.add(name, type_name, auth, fields, values, store_kind, make_default)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..errors import UsageError
 from . import secrets, store
 from .effective import resolve_fields
-from .schema import AUTH_MODES, SECRETISH, TYPES, env_name, is_secret, spec_for
+from .schema import AUTH_MODES, SECRETISH, TYPES, default_secret_fields, env_name, is_secret, spec_for
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def _secret_status(p: store.Profile) -> str:
         return "stored" if p.secret_store == "keyring" else "stored (file)"
     if any(os.environ.get(env_name(p.name, f)) for f in p.spec.secrets):
         return "env"
+    if p.spec.name in TYPES and not default_secret_fields(p.spec, p.fields):
+        return "n-a"   # none needed: a GCS profile with a service_account_file
     return "missing"
 
 

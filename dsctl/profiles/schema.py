@@ -77,8 +77,8 @@ def default_secret_fields(spec: TypeSpec, fields: dict) -> tuple[str, ...]:
     """Which secrets `profile add` asks for, in this order, given the other fields."""
     if spec.name == "s3":
         return ("access_key_id", "secret_access_key")
-    if spec.name == "gcs":
-        return ("service_account_json",)
+    if spec.name == "gcs":   # a key file named by --service-account-file is no secret to ask for
+        return () if fields.get("service_account_file") else ("service_account_json",)
     if spec.name == "azure":
         if fields.get("tenant_id") and fields.get("client_id"):
             return ("client_secret",)
