@@ -564,6 +564,21 @@ def test_a_keyring_that_is_gone_is_access_denied_in_one_line(real_keyring, s3_se
     r = run("ls", "ds://kr/")
     assert r.code == 4 and "cannot read the secrets of profile 'kr'" in r.err, r
     assert r.err.count("\n") == 1, r
+    # DSCTL_PROFILE_KR_* overrides every secret (SPEC 4: above profile + keyring): the
+    # keyring is not needed, so cron and CI can use the profile (it failed with exit 4)
+    env = {"DSCTL_PROFILE_KR_ACCESS_KEY_ID": s3_server.admin_key,
+           "DSCTL_PROFILE_KR_SECRET_ACCESS_KEY": s3_server.admin_secret}
+    r = run("ls", "ds://kr/", env=env)
+    assert r.code == 0, r
+    # removing or replacing it would orphan its secrets in the keyring: refused, unchanged
+    # (it was removed, exit 1 with keyring's advice, the secrets left behind)
+    for args in (["profile", "remove", "kr"],
+                 ["profile", "add", "kr", "--type", "s3", "--auth", "env", "--bucket", bucket]):
+        r = run(*args)
+        assert r.code == 4 and "cannot delete the secrets of profile 'kr'" in r.err, (args, r)
+        assert r.err.count("\n") == 1, r
+    r = run("profile", "show", "kr", env=env)
+    assert r.code == 0 and "auth" in r.text and "keyring" in r.text, r
 
 
 def test_azure_without_any_credentials_is_access_denied(monkeypatch):

@@ -40,6 +40,8 @@ def resolve_fields(profile: store.Profile, flags: dict | None = None, *,
     if with_secrets:
         where = "secrets file" if profile.secret_store == "file" else "keyring"
         for k in profile.secrets:
+            if os.environ.get(env_name(profile.name, k)):
+                continue   # overridden below: not read, so no keyring is needed for it (cron, CI)
             v = secrets.get(profile.name, k, profile.secret_store)
             if v is not None:
                 out[k] = Value(v, where)

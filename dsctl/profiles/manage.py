@@ -87,13 +87,13 @@ def add(name: str, type_name: str, auth: str, fields: dict, secret_values: dict[
     store.check_name(name)
     old = store.load_all().get(name)
     profile = store.Profile(name, type_name, auth, fields, sorted(secret_values), secret_store)
-    if secret_values:
-        secrets.put(name, secret_values, secret_store)
-    store.save(profile)
-    if old is not None:  # drop secrets the new definition no longer has
+    if old is not None:  # drop secrets the new definition no longer has - first, as remove()
         stale = [k for k in old.secrets if k not in secret_values or old.secret_store != secret_store]
         if stale:
             secrets.delete(name, stale, old.secret_store)
+    if secret_values:
+        secrets.put(name, secret_values, secret_store)
+    store.save(profile)
     if make_default:
         store.set_default(name)
     return profile
@@ -143,9 +143,12 @@ def show(name: str) -> list[tuple[str, str, str]]:
 
 
 def remove(name: str) -> None:
-    p = store.delete(name)
+    # the secrets first: a keyring that cannot be reached here leaves the profile as it
+    # was (exit 4), not gone with its secrets orphaned in the keyring
+    p = store.get(name)
     if p.secrets:
         secrets.delete(name, p.secrets, p.secret_store)
+    store.delete(name)
 
 
 def set_default(name: str) -> None:

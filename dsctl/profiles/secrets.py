@@ -101,13 +101,17 @@ def delete(profile: str, fields: list[str], store: str) -> None:
             config.save_yaml(SECRETS_FILE, data)
         return
     import keyring
-    from keyring.errors import PasswordDeleteError
+    from keyring.errors import KeyringError, PasswordDeleteError
 
     for k in fields:
         try:
             keyring.delete_password(service(profile), k)
         except PasswordDeleteError:
-            pass
+            pass   # not there: nothing to delete
+        except (KeyringError, RuntimeError) as e:   # none usable (keyring's long advice)
+            raise AccessDenied(f"cannot delete the secrets of profile '{profile}' from the keyring: "
+                               f"{keyring_problem() or type(e).__name__}; nothing was changed (run "
+                               f"it where the keyring is usable)") from None
 
 
 def require_usable(insecure_ok: bool) -> str:
