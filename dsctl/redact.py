@@ -41,6 +41,15 @@ _PATTERNS = [
 ]
 
 
+_USERINFO = _PATTERNS[-1][0]
+
+
+def hide_password(url: str) -> str:
+    """`url` with the password of a `user:password@` masked - for URLs printed as data
+    (ls --json, stat), where scrub's other patterns could change a file's own name."""
+    return _USERINFO.sub(r"\1****@", url)
+
+
 def register(*secrets: str | None) -> None:
     """Remember secret values so that `scrub` removes them from any text."""
     for s in secrets:

@@ -65,3 +65,18 @@ def test_error_line_of_a_url_with_a_secret_keeps_its_parenthesis(s3_server):
         lines = r.err.splitlines()
         assert len(lines) == 1 and lines[0].startswith("dsctl: error: "), r
         assert lines[0].endswith(f" (s3://no-such-bucket-redact/x?{param}=****)"), r
+
+
+def test_ls_and_stat_of_a_url_with_a_password_never_print_it(http_server):
+    """`ls --json`, `ls` of a glob and `stat` printed http://alice:wonderland@… in clear
+    (transfer events and errors already masked it)."""
+    from .cli import run
+
+    (http_server.root / "private" / "p.txt").write_bytes(b"p")
+    host = http_server.http_url.split("://", 1)[1]
+    base = f"http://{http_server.user}:{http_server.password}@{host}/private/"
+    for args in (["--json", "ls", base], ["ls", base + "p*.txt"], ["stat", base + "p.txt"],
+                 ["--json", "stat", base + "p.txt"]):
+        r = run(*args)
+        assert r.code == 0 and b"p.txt" in r.out, (args, r)
+        assert http_server.password.encode() not in r.out + r.err.encode(), (args, r)

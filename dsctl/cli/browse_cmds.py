@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..redact import hide_password
 from .app import output_options, pass_app
 from .complete import urls
 from .fmt import human, one_line
@@ -27,13 +28,15 @@ def ls(app, url, recursive, long_):
     from ..ops.browse import list_entries
 
     for e in list_entries(url, recursive=recursive, detail=long_ or app.json):
+        # a glob's names are URLs: neither they nor `url` show a user:password@'s password
+        name = hide_password(e.name)
         if app.json:
-            _out(json.dumps(e.as_dict()))
+            _out(json.dumps({**e.as_dict(), "name": name, "url": hide_password(e.url)}))
         elif long_:
             size = "-" if e.type == "directory" else str(e.size if e.size is not None else "?")
-            _out(f"{size:>14}  {e.modified or '-':<20}  {e.name}")
+            _out(f"{size:>14}  {e.modified or '-':<20}  {name}")
         else:
-            _out(e.name)
+            _out(name)
 
 
 @click.command("cat")
@@ -54,6 +57,7 @@ def stat(app, url):
     from ..ops.browse import stat as do_stat
 
     meta = do_stat(url)
+    meta["url"] = hide_password(meta["url"])
     if app.json:
         _out(json.dumps(meta))
         return
