@@ -390,6 +390,16 @@ def test_ls_of_a_file_url_ending_in_a_slash_is_not_found(store):
     assert r.code == 0 and r.lines == ["x"], r
 
 
+def test_cat_stat_cp_of_a_file_url_ending_in_a_slash_is_not_found(store, tmp_path):
+    """`a.txt/` names a directory: cat, stat and cp read the file a.txt (exit 0) on every
+    store but http - the wrong object's bytes where `k` and `k/` both exist on S3."""
+    store.put_many({"t/a.txt": b"a"})
+    for args in (["cat"], ["stat"], ["cp"]):
+        r = run(*args, store.url("t/a.txt/"), *([f"{tmp_path}/out/"] if args == ["cp"] else []))
+        assert r.code == 3 and r.out == b"" and r.err.count("\n") == 1, (args, r)
+    assert not (tmp_path / "out").exists()
+
+
 def test_stdin_and_stdout(wstore):
     r = run("cp", "-", wstore.url("from-stdin.txt"), input=b"piped bytes")
     assert r.code == 0 and wstore.get("from-stdin.txt") == b"piped bytes", r

@@ -414,3 +414,20 @@ def test_a_key_that_may_not_list_never_overwrites_what_it_should_skip(s3, tmp_pa
         assert s3.get("up/run/model.bin") == b"ORIGINAL" and not s3.exists("up/run/extra.bin")
     r = run("upload", "--overwrite", tmp_path / "run", s3.url("up/"))
     assert r.code == 0 and s3.get("up/run/model.bin") == b"NEW" and s3.get("up/run/extra.bin") == b"E", r
+
+
+def test_an_http_url_ending_in_a_slash_is_asked_for_before_it_is_a_directory(http_server):
+    """`stat http://h/nonexistent/` said "type: directory", exit 0 - for a 404, a 401
+    and a host where nothing listens alike - and cat said "is a directory" (exit 2)."""
+    from .servers.base import free_port
+
+    (http_server.root / "here").mkdir(exist_ok=True)
+    (http_server.root / "here" / "f.txt").write_bytes(b"f")
+    cases = {f"{http_server.http_url}/nonexistent/": 3, f"{http_server.http_url}/private/": 4,
+             f"http://127.0.0.1:{free_port()}/": 5}
+    for url, code in cases.items():
+        for cmd in ("stat", "cat"):
+            r = run(cmd, url)
+            assert r.code == code and r.err.count("\n") == 1, (cmd, url, r)
+    r = run("stat", f"{http_server.http_url}/here/")
+    assert r.code == 0 and "directory" in r.text, r

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from itertools import islice
 from urllib.parse import unquote
 from typing import Iterator, NamedTuple
 
@@ -53,8 +54,13 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
     with translating(ep.url()):
         if ep.backend.scheme == "http":
             # A web server answers a directory URL with an HTML index as if it
-            # were a file: treat it as a directory when asked to recurse.
-            if _url_ends_in_slash(ep) or (want_dir and ep.fs.isdir(ep.path)):
+            # were a file: treat it as a directory when asked to recurse. A URL
+            # ending in '/' is one if the server answers it at all (one request: a
+            # 404, a 401 or a dead host says so, as for any other URL).
+            if _url_ends_in_slash(ep):
+                ep.fs.info(ep.path + "/")
+                return {"name": ep.path, "type": "directory", "size": 0}
+            if want_dir and ep.fs.isdir(ep.path):
                 return {"name": ep.path, "type": "directory", "size": 0}
         if ep.is_local:
             return local_info(ep.path)
@@ -64,6 +70,22 @@ def info(ep: Endpoint, *, want_dir: bool = False) -> dict:
             if found is not None:
                 return found
         return ep.fs.info(ep.path)
+
+
+def info_named(ep: Endpoint, *, want_dir: bool = False) -> dict:
+    """info() of what the URL names: one ending in '/' names a directory, never the file
+    of that name (`cat s3://b/k/` printed the object k - GNU cat says "Not a directory").
+    On an object store the prefix `k/` is a directory if it lists anything, beside an
+    object `k` or not; else - and for a local file - it is not found."""
+    meta = info(ep, want_dir=want_dir)
+    if not ep.loc.trailing_slash or ep.backend.scheme == "http" or _is_dir_info(meta):
+        return meta
+    if names_prefix(ep):
+        root = ep.path.rstrip("/")
+        with translating(ep.url()):
+            if any(is_below(path, root) for path, _ in islice(iter_files(ep), 2)):
+                return {"name": ep.path, "type": "directory", "size": 0}
+    raise NotFound("not a directory", ep.url())
 
 
 def empty_means_absent(ep: Endpoint) -> bool:
@@ -292,7 +314,7 @@ class Planner:
             # (a HEAD, then a one-key listing) cost two round trips before any transfer.
             yield from self._expand_dir(src, "", must_exist=True)
             return
-        meta = info(src, want_dir=self.recursive)
+        meta = info_named(src, want_dir=self.recursive)
         if _is_dir_info(meta):
             if not self.recursive:
                 raise UsageError("source is a directory; use -r to copy it", src.url())

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..engine.plan import empty_means_absent, info, names_prefix, walk_files
+from ..engine.plan import empty_means_absent, info, info_named, names_prefix, walk_files
 from ..engine.streams import iter_chunks
 from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
@@ -139,7 +139,7 @@ def stat(url: str) -> dict:
     ep = resolve(url)
     if ep.is_stdio:
         raise UsageError("cannot stat stdin")
-    meta = info(ep, want_dir=True)
+    meta = info_named(ep, want_dir=True)
     out = {"url": ep.url(), "type": meta.get("type", "file"), "size": meta.get("size"),
            "modified": modified_of(meta)}
     # one name per fact whatever the store calls it (s3fs, gcsfs, adlfs, dsctl's clients)
@@ -161,7 +161,7 @@ def cat(url: str, out=None, chunk: int = 4 * 1024 * 1024) -> int:
     out = out or sys.stdout.buffer
     size = None
     if not ep.is_stdio:
-        meta = info(ep)
+        meta = info_named(ep)
         if meta.get("type") == "directory":
             raise UsageError("is a directory", ep.url())
         size = meta.get("size")
