@@ -431,3 +431,35 @@ def test_an_http_url_ending_in_a_slash_is_asked_for_before_it_is_a_directory(htt
             assert r.code == code and r.err.count("\n") == 1, (cmd, url, r)
     r = run("stat", f"{http_server.http_url}/here/")
     assert r.code == 0 and "directory" in r.text, r
+
+
+_APACHE_INDEX = """<html><body><h1>Index of {path}</h1><table>
+<tr><th><a href="?C=N;O=D">Name</a></th><th><a href="?C=M;O=A">Last modified</a></th>
+<th><a href="?C=S;O=A">Size</a></th></tr>
+<tr><td><a href="/">Parent Directory</a></td></tr><tr><td><a href="../">up</a></td></tr>
+{rows}<tr><td><a href="#top">top</a> <a href="mailto:web@example.org">mail</a></td></tr>
+</table></body></html>"""
+
+
+def test_http_index_links_that_are_not_entries_are_left_out(http_server, tmp_path):
+    """An Apache-style index has sort links (?C=N;O=D), a parent link, a fragment and a
+    mailto: - ls listed each as a file and cp -r wrote the index page under each name
+    (exit 0), or failed on mailto: (exit 1). rclone keeps only the names below."""
+    top = http_server.root / "apache"
+    (top / "sub").mkdir(parents=True, exist_ok=True)
+    (top / "a.txt").write_bytes(b"A")
+    (top / "sub" / "b.txt").write_bytes(b"B")
+    rows = '<tr><td><a href="a.txt">a.txt</a> <a href="./a.txt">again</a></td></tr>' \
+           '<tr><td><a href="sub/">sub/</a></td></tr>'
+    (top / "index.html").write_text(_APACHE_INDEX.format(path="/apache/", rows=rows))
+    (top / "sub" / "index.html").write_text(_APACHE_INDEX.format(
+        path="/apache/sub/", rows='<tr><td><a href="b.txt">b.txt</a></td></tr>'))
+    url = f"{http_server.http_url}/apache/"
+    r = run("ls", url)
+    assert r.code == 0 and r.lines == ["a.txt", "sub/"], r
+    r = run("ls", "-r", url)
+    assert r.code == 0 and r.lines == ["a.txt", "sub/b.txt"], r
+    r = run("cp", "-r", url, f"{tmp_path}/out/")
+    assert r.code == 0 and "copied 2 files" in r.err, r
+    got = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert got == ["a.txt", "sub/b.txt"] and (tmp_path / "out" / "a.txt").read_bytes() == b"A"

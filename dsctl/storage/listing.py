@@ -11,6 +11,7 @@ ListObjectsV2 by dsctl's own S3 client, elsewhere fsspec's `ls`.
 from __future__ import annotations
 
 import os
+import re
 import stat as _stat
 from typing import Iterator
 
@@ -41,6 +42,8 @@ def iter_files(ep, follow: bool = False) -> Iterator[tuple[str, dict]]:
         return
     with translating(ep.url()):
         found = ep.fs.find(root, detail=True, withdirs=False)
+    if ep.backend.scheme == "http":
+        found = dict(_http_children(root, found.values()))
     for path in sorted(found):
         yield path, found[path]
 
@@ -84,7 +87,48 @@ def list_dir(ep) -> list[dict]:
         found = store.ls(ep.path) if store is not None else None
         if found is not None:
             return list(found)
-        return ep.fs.ls(ep.path, detail=True)
+        found = ep.fs.ls(ep.path, detail=True)
+    if ep.backend.scheme == "http":
+        return [meta for _, meta in _http_children(ep.path.rstrip("/"), found)]
+    return found
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _http_children(base: str, entries) -> Iterator[tuple[str, dict]]:
+    """(URL, info) of the links of an HTML index that name something below `base`.
+    fsspec joins every relative href onto the page's URL, so Apache's and Caddy's sort
+    links (`?C=N;O=D`), fragments (`#top`), other schemes (`mailto:`) and `./`, `../`
+    paths came back as files - `cp -r` wrote the index page under those names. As
+    rclone's http backend: only plain names below the base; `./name` is `name`."""
+    seen = set()
+    for meta in entries:
+        name = meta["name"]
+        rest = name[len(base) + 1:] if name.startswith(base + "/") else ""
+        kept = _plain_path(rest) if rest and "?" not in rest and "#" not in rest else None
+        if kept:
+            url = f"{base}/{kept}"
+            if url not in seen:
+                seen.add(url)
+                yield url, {**meta, "name": url}
+
+
+def _plain_path(rest: str) -> str | None:
+    """`rest` (links joined by fsspec, one per page walked) without `./` segments, or
+    None if a segment is `..`, empty, or starts like a scheme (`mailto:`) without the
+    `./` that makes a name such as `./a:b.txt` relative."""
+    out, explicit = [], False
+    segments = rest.split("/")
+    for i, seg in enumerate(segments):
+        if seg == ".":
+            explicit = True
+            continue
+        if seg == ".." or (not seg and i < len(segments) - 1) or (not explicit and _SCHEME.match(seg)):
+            return None
+        out.append(seg)
+        explicit = False
+    return "/".join(out) if any(out) else None
 
 
 def _s3_stream(ep, root: str) -> Iterator[tuple[str, dict]]:
