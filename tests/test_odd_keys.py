@@ -98,3 +98,18 @@ def test_local_names_with_a_tab_or_newline_are_refused_by_azure_not_renamed(requ
         r = run(*cmd, f"{src}/", store.url(f"{cmd[0]}/"))
         assert r.code == 1 and r.err.count("tab or line break") == 2, r
     assert {k: store.get(k) for k in store.keys()} == {"cp/ok.txt": b"ok.txt", "sync/ok.txt": b"ok.txt"}
+
+
+@pytest.mark.parametrize("scheme", ["s3", "gs", "az"])
+def test_an_upper_case_scheme_reads_the_same_object(scheme, request, tmp_path, monkeypatch):
+    """`GS://b/k` was looked up as the key `GS://b/k` (exit 3), as were `S3://` and `AZ://`
+    off the fast path (DSCTL_FAST=0: what aws_profile/chain/role_arn profiles use)."""
+    store = store_in_env(scheme, request, tmp_path, monkeypatch)
+    store.put_many({"u/a.txt": b"upper"})
+    rest = store.url("u/a.txt").split("://", 1)[1]
+    for fast in ("1", "0"):
+        monkeypatch.setenv("DSCTL_FAST", fast)
+        r = run("cat", f"{scheme.upper()}://{rest}")
+        assert r.code == 0 and r.out == b"upper", (fast, r)
+    r = run("cat", "MEMORY://nothing/here")
+    assert r.code == 3 and "memory://nothing/here" in r.err, r

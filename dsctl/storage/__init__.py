@@ -267,7 +267,9 @@ def _path_of(fs: Any, loc: Location, store: Any = None) -> str:
         p = strip_protocol(loc.scheme, loc.raw)
         if p is not None:
             return p
-    p = fs._strip_protocol(loc.raw)
+    # the scheme as parse() spelt it: fsspec strips only a lower-case `gs://` (`GS://b/k`
+    # was taken for the key `GS://b/k`)
+    p = fs._strip_protocol(f"{loc.given_scheme}://{loc.rest}" if "://" in loc.raw else loc.raw)
     return p.rstrip("/") or p
 
 
