@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import uuid
 
@@ -463,3 +464,39 @@ def test_http_index_links_that_are_not_entries_are_left_out(http_server, tmp_pat
     assert r.code == 0 and "copied 2 files" in r.err, r
     got = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert got == ["a.txt", "sub/b.txt"] and (tmp_path / "out" / "a.txt").read_bytes() == b"A"
+
+
+def test_single_failures_get_their_own_exit_code_not_partial(s3, az, tmp_path, http_server):
+    """Each of these was exit 1 ("some items failed, others succeeded") with a library's
+    words: a glob in the bucket name, an invalid container name, an over-long local
+    name, an http URL without a host, a 410."""
+    cases = [(["ls", "s3://dsctl-t*/x"], 2), (["cat", "az://UPPER/x"], 2), (["cat", "az://a/x"], 2),
+             (["cat", str(tmp_path / ("n" * 300))], 2), (["ls", "http://:80/"], 2),
+             (["stat", "http://:80/"], 2)]
+    for args, code in cases:
+        r = run(*args)
+        assert r.code == code and r.err.count("\n") == 1 and "Traceback" not in r.err, (args, r)
+    # configuration that names nothing usable: a malformed connection string, an AWS profile
+    # that does not exist
+    for env, args, code in (({"AZURE_STORAGE_CONNECTION_STRING": "garbage"}, ["cat", "az://c/x"], 2),
+                            ({"AWS_PROFILE": "nosuch-dsctl", "AWS_ACCESS_KEY_ID": None,
+                              "AWS_SECRET_ACCESS_KEY": None}, ["ls", "s3://b/"], 3)):
+        r = run_proc(*args, env=env)
+        assert r.code == code and r.err.count("\n") == 1, (env, r)
+
+
+def test_bad_credential_helper_output_is_access_denied(tmp_path, monkeypatch):
+    """A helper printing a JSON list, an unreadable Expiration or a number for a key:
+    exit 1 with "'list' object has no attribute 'get'" and the like."""
+    monkeypatch.setenv("DSCTL_CONFIG_DIR", str(tmp_path / "cfg"))
+    outputs = ['["a"]', '{"AccessKeyId": "A", "SecretAccessKey": "S", "Expiration": "garbage"}',
+               '{"AccessKeyId": "A", "SecretAccessKey": 12345678}']
+    for i, out in enumerate(outputs):
+        helper = tmp_path / f"h{i}.py"
+        helper.write_text(f"print({out!r})")
+        r = run("profile", "add", f"c{i}", "--type", "s3", "--endpoint-url", "http://127.0.0.1:9",
+                "--allow-http", "--bucket", "b", "--auth", "command", "--command",
+                f"{sys.executable} {helper}")
+        assert r.code == 0, r
+        r = run("ls", f"ds://c{i}/")
+        assert r.code == 4 and "credential command" in r.err and r.err.count("\n") == 1, (out, r)

@@ -28,7 +28,10 @@ def _parse_time(v) -> dt.datetime | None:
         return dt.datetime.fromtimestamp(v, tz=dt.timezone.utc)
     if isinstance(v, dt.datetime):
         return v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    try:
+        return dt.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    except ValueError:
+        raise AccessDenied("credential command printed an expiry time that is not ISO 8601") from None
 
 
 def run_helper(command: str) -> dict:
@@ -49,6 +52,11 @@ def run_helper(command: str) -> dict:
         data = json.loads(p.stdout)
     except ValueError:
         raise AccessDenied("credential command did not print JSON") from None
+    if not isinstance(data, dict):
+        raise AccessDenied("credential command did not print a JSON object") from None
+    for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "token", "access_token"):
+        if data.get(k) is not None and not isinstance(data[k], str):
+            raise AccessDenied(f"credential command printed a {k} that is not a string")
     for k in ("SecretAccessKey", "SessionToken", "token", "access_token"):
         redact.register(data.get(k))
     return data

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ..errors import UsageError
+from .containers import BUCKETED
 from .listing import exists
 from .translate import translating
 
@@ -26,6 +28,10 @@ def expand(ep) -> tuple[object, dict | None]:
     but a path of that very name exists (`data[1].csv`, `what?.txt`: names more often
     than patterns), (that endpoint read as written, None), as an unmatched pattern in
     the shell stays a word. cat and stat always read their URL as written."""
+    if ep.backend.scheme in BUCKETED and _MAGIC.search(ep.path.split("/", 1)[0]):
+        # s3fs: "Cannot traverse all of S3" (exit 1); listing every bucket to match one
+        # is not what a copy should do (aws s3 and s5cmd take no glob there either)
+        raise UsageError("a wildcard in the bucket or container name is not supported", ep.url())
     matches = glob(ep)
     if matches:
         return ep, matches

@@ -27,6 +27,8 @@ _TRANSIENT_NAMES = {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeo
                     "ServiceRequestError", "ServiceResponseError", "ClientPayloadError",
                     "ServerTimeoutError", "TimeoutError", "ConnectionError", "IncompleteRead",
                     "ClientOSError"}
+# names the service refuses as malformed (Azure: a container name too short, upper-case)
+_BAD_NAME_CODES = {"InvalidResourceName", "OutOfRangeInput", "InvalidUri", "InvalidBucketName"}
 _DENIED_NAMES = {"ClientAuthenticationError", "NoCredentialsError", "PartialCredentialsError",
                  "CredentialRetrievalError", "DefaultCredentialsError", "RefreshError",
                  "CredentialUnavailableError"}
@@ -118,8 +120,16 @@ def _classify_one(e: BaseException) -> type[E.DsctlError] | None:
     names = {c.__name__ for c in type(e).__mro__}
     if code in _DENIED_CODES or names & _DENIED_NAMES or status in (401, 403):
         return E.AccessDenied
-    if code in _NOT_FOUND_CODES or name in ("ResourceNotFoundError",) or status == 404:
+    if code in _NOT_FOUND_CODES or name in ("ResourceNotFoundError",) or status in (404, 410):
         return E.NotFound
+    if code in _BAD_NAME_CODES:
+        return E.UsageError
+    if name == "ProfileNotFound":   # botocore: AWS_PROFILE / aws_profile names no profile
+        return E.NotFound
+    if name == "ValueError" and "connection string" in str(e).lower():   # azure's parser
+        return E.UsageError
+    if isinstance(e, OSError) and e.errno == _errno.ENAMETOOLONG:
+        return E.UsageError
     if status is not None and (status >= 500 or status in (408, 429)):
         return E.TransientError
     if code == "InvalidRange" or status == 416:   # the object is shorter than its size said

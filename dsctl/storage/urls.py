@@ -84,9 +84,12 @@ def parse(raw: str, allow_root: bool = False) -> Location:
         from urllib.parse import urlsplit   # imported by http's backend anyway
 
         try:
-            urlsplit(raw).port   # `[::1` or a port of letters: not a place to ask
+            parts = urlsplit(raw)
+            parts.port   # `[::1` or a port of letters: not a place to ask
         except ValueError as e:
             raise UsageError(f"malformed URL: {e}", raw) from None
+        if not parts.hostname:   # `http://:80/`, `http://user@/`
+            raise UsageError("malformed URL: missing host", raw)
     return Location(raw, scheme, given, rest)
 
 
