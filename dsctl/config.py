@@ -170,6 +170,27 @@ def save_yaml(name: str, data: dict[str, Any]) -> Path:
     return d / name
 
 
+@contextlib.contextmanager
+def changing() -> Iterator[None]:
+    """Hold the config dir's lock for a read-modify-write of its files: each write is
+    atomic, but two `profile add`s at once both read the old profiles.yaml and the
+    later rename dropped the other's profile. An flock on `.lock` (none on Windows)."""
+    d = config_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    os.chmod(d, 0o700)
+    try:
+        import fcntl
+    except ImportError:   # Windows: no flock; concurrent changes are the user's risk there
+        yield
+        return
+    fd = os.open(d / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)   # closing releases the lock
+
+
 def load_config() -> dict[str, Any]:
     """config.yaml: defaults such as default_profile, artifact_root, jobs, part_size."""
     return load_yaml("config.yaml")

@@ -822,3 +822,15 @@ def test_a_gcs_profile_with_a_key_file_asks_for_no_secret(no_keyring, cfg, tmp_p
     # the file is what the profile uses: its unreachable token endpoint is the error
     r = run_proc("ls", "ds://g1/", env={"DSCTL_CONFIG_DIR": str(cfg), "STORAGE_EMULATOR_HOST": None})
     assert r.code in (4, 5) and "127.0.0.1" in r.err and r.err.count("\n") == 1, r
+
+
+def test_profiles_added_at_the_same_time_are_all_kept(cfg):
+    """Eight `profile add`s at once kept two to four profiles (each exited 0): each read
+    profiles.yaml, and the last rename won."""
+    env = {**os.environ, "DSCTL_CONFIG_DIR": str(cfg)}
+    procs = [subprocess.Popen([sys.executable, "-m", "dsctl", "-q", "profile", "add", f"p{i}", "--type",
+                               "s3", "--auth", "env", "--bucket", "b"], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(8)]
+    assert all(p.wait(timeout=60) == 0 for p in procs)
+    r = run("--json", "profile", "list")
+    assert sorted(json.loads(x)["name"] for x in r.lines) == [f"p{i}" for i in range(8)], r

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .. import config
 from ..errors import UsageError
 from . import secrets, store
 from .effective import resolve_fields
@@ -85,17 +86,18 @@ def normalize_fields(type_name: str, auth: str | None, fields: dict) -> tuple[st
 def add(name: str, type_name: str, auth: str, fields: dict, secret_values: dict[str, str],
         secret_store: str, make_default: bool) -> store.Profile:
     store.check_name(name)
-    old = store.load_all().get(name)
     profile = store.Profile(name, type_name, auth, fields, sorted(secret_values), secret_store)
-    if old is not None:  # drop secrets the new definition no longer has - first, as remove()
-        stale = [k for k in old.secrets if k not in secret_values or old.secret_store != secret_store]
-        if stale:
-            secrets.delete(name, stale, old.secret_store)
-    if secret_values:
-        secrets.put(name, secret_values, secret_store)
-    store.save(profile)
-    if make_default:
-        store.set_default(name)
+    with config.changing():
+        old = store.load_all().get(name)
+        if old is not None:  # drop secrets the new definition no longer has - first, as remove()
+            stale = [k for k in old.secrets if k not in secret_values or old.secret_store != secret_store]
+            if stale:
+                secrets.delete(name, stale, old.secret_store)
+        if secret_values:
+            secrets.put(name, secret_values, secret_store)
+        store.save(profile)
+        if make_default:
+            store.set_default(name)
     return profile
 
 
@@ -145,15 +147,17 @@ def show(name: str) -> list[tuple[str, str, str]]:
 def remove(name: str) -> None:
     # the secrets first: a keyring that cannot be reached here leaves the profile as it
     # was (exit 4), not gone with its secrets orphaned in the keyring
-    p = store.get(name)
-    if p.secrets:
-        secrets.delete(name, p.secrets, p.secret_store)
-    store.delete(name)
+    with config.changing():
+        p = store.get(name)
+        if p.secrets:
+            secrets.delete(name, p.secrets, p.secret_store)
+        store.delete(name)
 
 
 def set_default(name: str) -> None:
-    store.get(name)
-    store.set_default(name)
+    with config.changing():
+        store.get(name)
+        store.set_default(name)
 
 
 def credential_source(name: str) -> str:
