@@ -834,3 +834,26 @@ def test_profiles_added_at_the_same_time_are_all_kept(cfg):
     assert all(p.wait(timeout=60) == 0 for p in procs)
     r = run("--json", "profile", "list")
     assert sorted(json.loads(x)["name"] for x in r.lines) == [f"p{i}" for i in range(8)], r
+
+
+def test_hand_edited_values_of_the_wrong_type_are_one_line_exit_2(cfg, tmp_path):
+    """Valid YAML, wrong types: Python's "unhashable type: 'list'", "'<' not supported
+    between instances of 'str' and 'int'" with exit 1 - in every command for `type: [s3]`."""
+    cfg.mkdir()
+    cases = {
+        "profiles.yaml": ["profiles: {2024: {type: s3, auth: env}, prod: {type: s3, auth: env}}\n",
+                          "profiles: {prod: {type: s3, auth: 5}}\n",
+                          "profiles: {prod: {type: [s3], auth: env}}\n",
+                          "profiles: {prod: {type: s3, secrets: 7}}\n"],
+        "config.yaml": ["default_profile: [prod]\n"],
+    }
+    for name, texts in cases.items():
+        for text in texts:
+            for other in cases:
+                (cfg / other).unlink(missing_ok=True)
+            (cfg / name).write_text(text)
+            second = ["profile", "show", "prod"] if name == "profiles.yaml" else ["ls", "s3://b/"]
+            for args in (["profile", "list"], second):
+                r = run(*args)
+                assert r.code == 2 and r.err.startswith(f"dsctl: error: cannot read {cfg / name}"), (text, args, r)
+                assert r.err.count("\n") == 1, r

@@ -56,10 +56,25 @@ class Profile:
         t = data.pop("type", None)
         if not t:
             raise UsageError(f"profile '{name}' in {FILE} has no type")
+        t = _text(name, "type", t)
         auth = data.pop("auth", None) or spec_for(t).default_auth
-        secrets = list(data.pop("secrets", []) or [])
+        secrets = data.pop("secrets", []) or []
         store = data.pop("secret_store", "keyring")
-        return cls(name, t, auth, data, secrets, store)
+        # hand-edited: each value the type the rest of dsctl takes it for (`type: [s3]`
+        # was "unhashable type: 'list'", exit 1, in every command)
+        if not isinstance(secrets, list) or not all(isinstance(k, str) for k in secrets):
+            raise _bad(name, "secrets", "a list of field names")
+        return cls(name, t, _text(name, "auth", auth), data, secrets, _text(name, "secret_store", store))
+
+
+def _text(name: str, key: str, value) -> str:
+    if not isinstance(value, str):
+        raise _bad(name, key, "a string")
+    return value
+
+
+def _bad(name: str, key: str, want: str) -> UsageError:
+    return config.file_error(config.config_dir() / FILE, f"profile '{name}': '{key}' must be {want}")
 
 
 def check_name(name: str) -> str:
@@ -73,6 +88,10 @@ def load_all() -> dict[str, Profile]:
     profiles = data.get("profiles") or {}
     if not isinstance(profiles, dict):
         raise config.file_error(config.config_dir() / FILE, "'profiles' must be a mapping")
+    for name in profiles:
+        if not isinstance(name, str):   # `2024:` is read as a number
+            raise config.file_error(config.config_dir() / FILE,
+                                    f"profile name {name!r} must be a string (quote it)")
     return {name: Profile.from_yaml(name, body) for name, body in profiles.items()}
 
 
@@ -106,7 +125,10 @@ def _write(profiles: dict[str, Profile]) -> None:
 
 
 def default_name() -> str | None:
-    return config.load_config().get("default_profile")
+    name = config.load_config().get("default_profile")
+    if name is not None and not isinstance(name, str):
+        raise config.file_error(config.config_dir() / "config.yaml", "'default_profile' must be a string")
+    return name
 
 
 def set_default(name: str | None) -> None:
