@@ -546,6 +546,18 @@ def test_recursive_listing_is_consumed_page_by_page(proxied, tmp_path):
     rest = sum(1 for _ in it)
     assert rest == 2099
     assert proxy.count("GET", r"list-type=2") == 3, proxy.requests
+    # `ls` of the prefix (one level, with sub-prefixes among the keys) streams the same
+    # way: it collected and sorted the whole listing before its first line
+    obstore.put(srv_store, f"{prefix}/many/k00001x/below", b"y")
+    from dsctl.ops.browse import list_entries
+
+    proxy.clear()
+    entries = list_entries(store.url("many/"))
+    names = [next(entries).name for _ in range(3)]
+    assert names == ["k00000", "k00001", "k00001x/"], names
+    assert proxy.count("GET", r"list-type=2") == 1, proxy.requests
+    names += [e.name for e in entries]
+    assert len(names) == 2101 and names == sorted(names, key=lambda n: n.rstrip("/")), names[:5]
 
 
 # -- memory ----------------------------------------------------------------------------------

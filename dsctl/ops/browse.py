@@ -15,7 +15,7 @@ from ..errors import NotFound, UsageError
 from ..storage import Endpoint, resolve
 from ..storage.globs import expand
 from ..storage.containers import BUCKETED
-from ..storage.listing import list_dir, lists_directly
+from ..storage.listing import list_dir, list_pages, lists_directly
 from ..storage.urls import basename
 
 
@@ -123,15 +123,17 @@ def _entries(ep: Endpoint, recursive: bool) -> Iterator[Entry]:
             yield _entry(ep, m.get("name", rel) if ep.backend.scheme == "http" else f"{ep.path.rstrip('/')}/{rel}",
                          rel, m)
         return
-    listing = list_dir(ep)
     root = ep.path.rstrip("/")
-    listing = [m for m in listing if m["name"].rstrip("/") != root]
-    if (direct or empty_means_absent(ep)) and not listing:   # http: a 404 page has no links
+    listed = False
+    for page in list_pages(ep):   # printed a page at a time: a huge prefix streams
+        page = [m for m in page if m["name"].rstrip("/") != root]
+        listed = listed or bool(page)
+        for m in sorted(page, key=lambda m: m["name"]):
+            path = m["name"].rstrip("/")
+            name = path[len(root):].lstrip("/") if path.startswith(root) else basename(path)
+            yield _entry(ep, path, unquote(name) if ep.backend.scheme == "http" else name, m)
+    if (direct or empty_means_absent(ep)) and not listed:   # http: a 404 page has no links
         raise NotFound("not found", ep.url())
-    for m in sorted(listing, key=lambda m: m["name"]):
-        path = m["name"].rstrip("/")
-        name = path[len(root):].lstrip("/") if path.startswith(root) else basename(path)
-        yield _entry(ep, path, unquote(name) if ep.backend.scheme == "http" else name, m)
 
 
 def stat(url: str) -> dict:

@@ -82,15 +82,26 @@ def exists(ep) -> bool:
 def list_dir(ep) -> list[dict]:
     """fsspec-style info dicts of the entries directly below a directory endpoint
     (sub-directories as type "directory"), unsorted; may include the directory itself."""
+    return [m for page in list_pages(ep) for m in page]
+
+
+def list_pages(ep) -> Iterator[list[dict]]:
+    """list_dir() in pages, each unsorted but after the one before in name order: a
+    page per request on the fast path (S3, Azure), one page elsewhere."""
     store = getattr(ep, "store", None)
     with translating(ep.url()):
-        found = store.ls(ep.path) if store is not None else None
-        if found is not None:
-            return list(found)
-        found = ep.fs.ls(ep.path, detail=True)
-    if ep.backend.scheme == "http":
-        return [meta for _, meta in _http_children(ep.path.rstrip("/"), found)]
-    return found
+        pages = store.ls_pages(ep.path) if store is not None else None
+        if pages is None:
+            found = ep.fs.ls(ep.path, detail=True)
+            if ep.backend.scheme == "http":
+                found = [meta for _, meta in _http_children(ep.path.rstrip("/"), found)]
+            pages = iter([found])
+    while True:
+        with translating(ep.url()):   # each page is a request
+            page = next(pages, None)
+        if page is None:
+            return
+        yield page
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

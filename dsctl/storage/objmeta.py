@@ -121,34 +121,38 @@ class Metadata:
     def ls(self, root: str) -> Iterator[dict] | None:
         """Info dicts of the objects and sub-prefixes directly below a directory path
         (one delimited listing, page by page); None if not here (fsspec answers)."""
+        pages = self.ls_pages(root)
+        return None if pages is None else (m for page in pages for m in page)
+
+    def ls_pages(self, root: str) -> Iterator[list[dict]] | None:
+        """ls() a page at a time, as the service answers: each page covers the next
+        range of names, so sorting each one sorts the whole (ls streams, SPEC 2)."""
         bucket, key = self.split(root.rstrip("/"))
         if not bucket:   # the store's root: its buckets or containers
-            return iter(self.s3.buckets()) if self.scheme == "s3" else self.az.containers()
-        return self._ls(bucket, key + "/" if key else "")
+            return iter([list(self.s3.buckets() if self.scheme == "s3" else self.az.containers())])
+        prefix = key + "/" if key else ""
+        return self._az_pages(bucket, prefix) if self.scheme == "az" else self._s3_pages(bucket, prefix)
 
-    def _ls(self, bucket: str, prefix: str) -> Iterator[dict]:
-        if self.scheme == "az":
-            yield from self._az_ls(bucket, prefix)
-            return
+    def _s3_pages(self, bucket: str, prefix: str) -> Iterator[list[dict]]:
         for objs, prefixes in self.s3.pages(bucket, prefix, delimiter="/"):
-            yield from objs
-            for p in prefixes:
-                name = f"{bucket}/{p[:-1] if p.endswith('/') else p}"
-                yield {"name": name, "Key": p, "type": "directory", "size": 0, "Size": 0,
-                       "StorageClass": "DIRECTORY"}
+            yield objs + [{"name": f"{bucket}/{p[:-1] if p.endswith('/') else p}", "Key": p,
+                           "type": "directory", "size": 0, "Size": 0, "StorageClass": "DIRECTORY"}
+                          for p in prefixes]
 
-    def _az_ls(self, container: str, prefix: str) -> Iterator[dict]:
+    def _az_pages(self, container: str, prefix: str) -> Iterator[list[dict]]:
         # a folder marker `d` and the prefix `d/` of the blobs below it are one directory
         dirs: set[str] = set()
         for blobs, prefixes in self.az.pages(container, prefix, delimiter="/"):
+            page = []
             for b in blobs:
                 if b["type"] == "directory":
                     if b["name"] in dirs:
                         continue
                     dirs.add(b["name"])
-                yield b
+                page.append(b)
             for p in prefixes:
                 name = f"{container}/{p[:-1] if p.endswith('/') else p}"
                 if name not in dirs:
                     dirs.add(name)
-                    yield {"name": name, "type": "directory", "size": 0}
+                    page.append({"name": name, "type": "directory", "size": 0})
+            yield page
