@@ -79,3 +79,14 @@ def test_a_reader_that_goes_away_ends_the_command_quietly_with_0(tmp_path):
         err = p.stderr.read().decode()
         assert p.wait(timeout=120) == 0, (args, err)
         assert "error" not in err and "Traceback" not in err, (args, err)
+    # a transfer whose report's reader left is still done whole: it stopped after the
+    # first files and exited 0 ("everything asked for was done")
+    assert len(list((tmp_path / "json").iterdir())) == 4000
+    for args, stream in ((["--json", "sync", "--delete", f"{tree}/", tmp_path / "sync/"], "stdout"),
+                         (["-v", "cp", "-r", f"{tree}/", tmp_path / "verbose/"], "stderr")):
+        p = subprocess.Popen([*dsctl, *map(str, args)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=REPO, env=env)
+        getattr(p, stream).read(10)
+        getattr(p, stream).close()
+        assert p.wait(timeout=120) == 0, args
+        assert len(list(args[-1].iterdir())) == 4000, args

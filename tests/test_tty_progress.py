@@ -236,3 +236,44 @@ def test_a_narrow_terminal_keeps_messages_whole(tree, cols, env):
     assert code == 0, tty
     text = ANSI.sub("", tty).replace("\r", "")
     assert re.search(r"dsctl: copied 3 files \(.+\) in \d+\.\d+s", text), repr(tty)
+
+
+def test_no_bar_over_a_files_bytes_on_the_same_terminal(tree):
+    """`cp f -` with stdout and stderr on one terminal: the bar was drawn over the file's
+    bytes ("0/0+ files ━━━━ 0/? bytes ?  <data>"); aws s3 cp - and curl draw none there."""
+    src, _ = tree
+    (src / "t.txt").write_bytes(b"plain text\n")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    try:
+        p = subprocess.Popen(_cmd(["cp", src / "t.txt", "-"]), stdin=subprocess.DEVNULL, stdout=slave,
+                             stderr=slave, env=_env(), cwd=REPO)
+    finally:
+        os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            p.kill()
+            pytest.fail("dsctl did not finish")
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert p.wait(timeout=30) == 0
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert "plain text" in text
+    _assert_no_bars(text, "the terminal that shows the data")
+
+
+def test_quiet_wins_over_verbose_for_rm_and_sync_delete(tree):
+    """-q -v: cp printed nothing, rm and sync --delete printed a line per path."""
+    src, dst = tree
+    (dst / "extra.bin").write_bytes(b"x")
+    for args in (["-q", "-v", "sync", "--delete", f"{src}/", f"{dst}/"], ["-q", "-v", "rm", "-r", f"{dst}/"]):
+        code, out, err = run_on_pipe(args)
+        assert code == 0 and out == b"" and err == "", (args, out, err)

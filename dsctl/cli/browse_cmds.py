@@ -10,7 +10,7 @@ import click
 from ..redact import hide_password
 from .app import output_options, pass_app
 from .complete import urls
-from .fmt import human, one_line
+from .fmt import human
 
 
 def _out(line: str) -> None:
@@ -77,20 +77,10 @@ def rm(app, url, recursive, dry_run):
     """Remove a file, or with -r everything under a prefix."""
     from ..ops.remove import outcome, remove
 
-    def show(u: str) -> None:
-        if app.json:
-            _out(json.dumps({"event": "removed", "url": u, "dry_run": dry_run}))
-        elif dry_run:
-            _out(f"would remove {one_line(u)}")
-        elif app.verbose:
-            click.echo(f"removed {one_line(u)}", err=True)
+    from .render import Deletions
 
-    def refused(e) -> None:
-        if app.json:
-            _out(json.dumps({"event": "failed", "url": e.url, "error": str(e)}))
-        click.echo(f"dsctl: error: {e}", err=True)
-
-    result = remove(url, recursive=recursive, dry_run=dry_run, on_removed=show, on_refused=refused)
+    said = Deletions(app, "removed", "remove", dry_run)
+    result = remove(url, recursive=recursive, dry_run=dry_run, on_removed=said.done, on_refused=said.failed)
     if app.json:   # as every transfer's NDJSON ends
         _out(json.dumps({"event": "summary", "removed": len(result.removed),
                          "failed": len(result.refused) + len(result.failed),

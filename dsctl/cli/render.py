@@ -23,7 +23,7 @@ class Renderer:
         """`data_on_stdout`: the copy's bytes go to stdout (`cp URL -`), which then
         carries nothing else (SPEC section 3): NDJSON events go to stderr."""
         self.app, self.verb = app, verb
-        self._lines = sys.stderr if data_on_stdout else sys.stdout
+        self._data_on_stdout = data_on_stdout
         self._lock = threading.Lock()
         self._bar = None
         self._task = None
@@ -33,8 +33,15 @@ class Renderer:
         self._plan_done = False
 
     # -- lifecycle -----------------------------------------------------
+    @property
+    def _lines(self):
+        # looked up at each line: while the bar is live, rich puts a proxy in sys.stdout
+        # that prints above the bar (a dry run's lines on the same terminal)
+        return sys.stderr if self._data_on_stdout else sys.stdout
+
     def __enter__(self) -> "Renderer":
-        if self.app.show_bars():
+        # no bar over a file's bytes on the same terminal (`cp URL -`, as aws s3 cp - and curl)
+        if self.app.show_bars() and not (self._data_on_stdout and sys.stdout.isatty()):
             from rich.console import Console
             from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
                                        TimeRemainingColumn, TransferSpeedColumn)
@@ -95,11 +102,11 @@ class Renderer:
                 obj["reason"] = e.reason
             if e.dry_run:
                 obj["dry_run"] = True
-            self._out(_json(obj))
+            self._out(_json(obj), listing=e.dry_run)
         if e.event == "failed":
             self._err(f"dsctl: error: {e.error}")
         elif e.dry_run and not self.app.json:
-            self._out(f"would copy {one_line(e.src)} -> {one_line(e.dst)}")
+            self._out(f"would copy {one_line(e.src)} -> {one_line(e.dst)}", listing=True)
         elif self.app.verbose and not self.app.quiet:
             if e.event == "copied":
                 self._err(f"{self.verb} {one_line(e.src)} -> {one_line(e.dst)} ({human(e.bytes)})")
@@ -107,17 +114,18 @@ class Renderer:
                 self._err(f"skipped {one_line(e.src)} -> {one_line(e.dst)} ({e.reason})")
 
     # -- output --------------------------------------------------------
-    def _out(self, line: str) -> None:
-        self._lines.write(scrub(line) + "\n")
-        self._lines.flush()
+    def _out(self, line: str, listing: bool = False) -> None:
+        """`listing`: the line is the output asked for (a dry run's), so a reader that
+        left ends the run, as `ls | head` does; otherwise it only reports a transfer."""
+        if not write_line(self._lines, scrub(line)) and listing:
+            raise BrokenPipeError()
 
     def _err(self, line: str) -> None:
         if self._bar is not None:
             # soft_wrap: the terminal wraps a long line; rich would cut it into several
             self._bar.console.print(scrub(line), markup=False, highlight=False, soft_wrap=True)
         else:
-            sys.stderr.write(scrub(line) + "\n")
-            sys.stderr.flush()
+            write_line(sys.stderr, scrub(line))
 
     def summary(self, s: ev.Summary, skip_hint: str = "", extra: dict | None = None) -> None:
         """`extra`: more counts for the JSON summary (sync's "deleted")."""
@@ -145,3 +153,58 @@ def _json(obj: dict) -> str:
     import json   # only --json output needs it
 
     return json.dumps(obj)
+
+
+class Deletions:
+    """What rm and sync --delete say of each path: a JSON event, or a dry run's line,
+    on stdout; -v's line (not with -q) and every failure on stderr - through
+    `renderer` while its bar is live, so no line lands on the bar."""
+
+    def __init__(self, app, event: str, verb: str, dry_run: bool, renderer: Renderer | None = None):
+        self.app, self.event, self.verb, self.dry_run, self.r = app, event, verb, dry_run, renderer
+
+    def done(self, url: str) -> None:
+        if self.app.json:
+            self._out(_json({"event": self.event, "url": url, "dry_run": self.dry_run}))
+        elif self.dry_run:
+            self._out(f"would {self.verb} {one_line(url)}")
+        elif self.app.verbose and not self.app.quiet:
+            self._err(f"{self.event} {one_line(url)}")
+
+    def failed(self, e) -> None:
+        if self.app.json:
+            self._out(_json({"event": "failed", "url": e.url, "error": str(e)}))
+        self._err(f"dsctl: error: {e}")
+
+    def _out(self, line: str) -> None:
+        # a dry run's lines are what was asked for: a reader that left ends it
+        if not write_line(sys.stdout, line) and self.dry_run:
+            raise BrokenPipeError()
+
+    def _err(self, line: str) -> None:
+        if self.r is None:
+            write_line(sys.stderr, line)
+            return
+        with self.r._lock:
+            self.r._err(line)
+
+
+def write_line(stream, line: str) -> bool:
+    """Write one line of a command's report; False if its reader left. The transfer or
+    deletion it reports goes on (`dsctl --json cp -r … | head -1` copied 2 files of 100
+    and exited 0): the stream's descriptor is pointed at /dev/null, so later lines and
+    the interpreter's last flush do not fail on it."""
+    try:
+        stream.write(line + "\n")
+        stream.flush()
+        return True
+    except BrokenPipeError:
+        import os
+
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stream.fileno())
+            os.close(null)
+        except (OSError, ValueError):   # not a real file (embedded use)
+            pass
+        return False

@@ -9,6 +9,7 @@ import click
 from .app import output_options, pass_app
 from .complete import urls
 from .fmt import one_line
+from .render import Deletions
 from .transfer_cmds import _options, _transfer_options, follow_option
 
 
@@ -43,22 +44,10 @@ def sync(app, src, dst, delete, checksum, size_only, include, exclude, dry_run, 
 
     opts = _options(jobs, part_size, dry_run=dry_run, follow_symlinks=not no_follow, **transfer)
 
-    def deleted(url: str) -> None:
-        if app.json:
-            click.echo(json.dumps({"event": "deleted", "url": url, "dry_run": dry_run}))
-        elif dry_run:
-            click.echo(f"would delete {one_line(url)}")
-        elif app.verbose:
-            click.echo(f"deleted {one_line(url)}", err=True)
-
-    def not_deleted(e) -> None:
-        if app.json:
-            click.echo(json.dumps({"event": "failed", "url": e.url, "error": str(e)}))
-        click.echo(f"dsctl: error: {e}", err=True)
-
     with app.renderer("copied") as r:
+        said = Deletions(app, "deleted", "delete", dry_run, r)
         result = do_sync(src, dst, delete=delete, mode=mode or "mtime", options=opts, sink=r,
-                         on_delete=deleted, on_delete_failed=not_deleted, include=include,
+                         on_delete=said.done, on_delete_failed=said.failed, include=include,
                          exclude=exclude)
     r.summary(result.summary, " (unchanged)", {"deleted": len(result.deleted)} if delete else None)
     if result.deleted and not app.quiet:
