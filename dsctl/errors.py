@@ -8,6 +8,7 @@ maps them to a process exit code.
 from __future__ import annotations
 
 import enum
+import re
 
 
 class ExitCode(enum.IntEnum):
@@ -33,9 +34,19 @@ class DsctlError(Exception):
         self.url = url
 
     def __str__(self) -> str:
-        text = f"{self.message} ({self.url})" if self.url else self.message
-        # one line whatever a name holds (S3 keys and file names may contain newlines)
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        return printable(f"{self.message} ({self.url})" if self.url else self.message)
+
+
+# C0 controls but tab, DEL, C1 controls: a key named `\x1b[2J…` would clear the screen
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """`text` as one line that cannot drive a terminal: S3 keys and file names may hold
+    newlines and escape sequences; each is shown escaped (`\\n`, `\\x1b`), as GNU ls
+    quotes them."""
+    return _CONTROLS.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
 class UsageError(DsctlError):

@@ -113,3 +113,15 @@ def test_an_upper_case_scheme_reads_the_same_object(scheme, request, tmp_path, m
         assert r.code == 0 and r.out == b"upper", (fast, r)
     r = run("cat", "MEMORY://nothing/here")
     assert r.code == 3 and "memory://nothing/here" in r.err, r
+
+
+def test_escape_sequences_in_names_never_reach_the_terminal(s3, tmp_path):
+    """A key named `\\x1b]0;PWNED\\x07\\x1b[2J…` went to the terminal raw in -v and error
+    lines (clearing the screen, setting its title); GNU ls and cp -v quote such names."""
+    evil = "ev/\x1b]0;PWNED\x07\x1b[2J\x1b[31mred.txt"
+    s3.put_many({evil: b"x"})
+    for args in (["-v", "cp", "-r", s3.url("ev/"), f"{tmp_path}/out/"], ["-v", "rm", "-r", s3.url("ev/")],
+                 ["cat", s3.url(evil + "-missing")]):
+        r = run(*args)
+        assert r.code in (0, 3) and "\x1b" not in r.err and "\x07" not in r.err, (args, r)
+        assert "\\x1b]0;PWNED\\x07\\x1b[2J" in r.err, (args, r)

@@ -6,14 +6,17 @@ import re
 
 import click
 
+from ..errors import printable
+
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024**2, "mb": 1000**2,
           "mib": 1024**2, "g": 1024**3, "gb": 1000**3, "gib": 1024**3}
 
 
 def one_line(name: str) -> str:
-    """A name as it appears inside a message line: a newline or CR in a file or key
-    name would split the line (`copied a` / `b -> …`); shown as errors show them."""
-    return name.replace("\r", "\\r").replace("\n", "\\n")
+    """A name as it appears inside a message line: a newline in a file or key name would
+    split the line (`copied a` / `b -> …`), an escape sequence drive the terminal;
+    shown as errors show them."""
+    return printable(name)
 
 
 def human(n: int | None) -> str:
