@@ -31,6 +31,8 @@ class Renderer:
         self._files_done = 0
         self._bytes_total = 0
         self._plan_done = False
+        self._planned: dict[tuple[str, str], int] = {}   # bar only: each pending file's size
+        self._moved: dict[str, int] = {}                  # bar only: its bytes shown so far
 
     # -- lifecycle -----------------------------------------------------
     @property
@@ -47,12 +49,17 @@ class Renderer:
                                        TimeRemainingColumn, TransferSpeedColumn)
 
             console = Console(stderr=True)
-            if console.width < 40:   # COLUMNS=0 printed no summary, 10 broke every line
-                console = Console(stderr=True, width=80)
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(binary_units=True),
-                                 TransferSpeedColumn(), TimeRemainingColumn(),
-                                 console=console, transient=False,
-                                 refresh_per_second=8)
+            if console.width < 40:
+                # no bar: each redraw would wrap and leave a line behind (one forced to 80
+                # columns flooded the screen); messages and the summary print plainly
+                return self
+            # narrow: files, a short bar and the bytes, whole; rate and ETA where they fit
+            wide = console.width >= 72
+            columns = [TextColumn("{task.description}"), BarColumn(bar_width=40 if wide else 8),
+                       DownloadColumn(binary_units=True)]
+            if wide:
+                columns += [TransferSpeedColumn(), TimeRemainingColumn()]
+            self._bar = Progress(*columns, console=console, transient=False, refresh_per_second=8)
             self._bar.start()
             self._task = self._bar.add_task(self._files_label(), total=None)
         return self
@@ -76,17 +83,33 @@ class Renderer:
             if isinstance(e, ev.Planned):
                 self._files_total += 1
                 self._bytes_total += e.size or 0
+                if self._bar is not None:
+                    self._planned[e.src, e.dst] = e.size or 0
                 self._update()
             elif isinstance(e, ev.PlanComplete):
                 self._plan_done = True
                 self._update()
             elif isinstance(e, ev.Progress):
                 if self._bar is not None:
+                    self._moved[e.src] = self._moved.get(e.src, 0) + e.n
                     self._bar.advance(self._task, e.n)
             elif isinstance(e, ev.Finished):
                 self._files_done += 1
+                self._unplan(e)
                 self._update()
                 self._finished(e)
+
+    def _unplan(self, e: ev.Finished) -> None:
+        """A file skipped or failed takes its bytes out of the bar's total (and what it
+        had shown of them): a finished run stood at "0.2/86.2 MiB" with an ETA."""
+        if self._bar is None:
+            return
+        size = self._planned.pop((e.src, e.dst), 0)
+        moved = self._moved.pop(e.src, 0)
+        if e.event != "copied" and not e.dry_run:
+            self._bytes_total -= size
+            if moved:
+                self._bar.advance(self._task, -moved)
 
     def _update(self) -> None:
         if self._bar is not None:
