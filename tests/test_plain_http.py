@@ -102,3 +102,32 @@ def test_names_that_need_encoding_over_http(odd_site, tmp_path):
         r = run("cp", f"{url}/{quoted}", f"{tmp_path}/one/")
         assert r.code == 0, r
         assert (tmp_path / "one" / name).read_bytes() == files[name]
+
+
+class _NoRedirect(_Quiet):
+    """A server that answers `/dir` (no slash) with 404 instead of redirecting to `/dir/`."""
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and not self.path.split("?", 1)[0].endswith("/"):
+            self.send_error(404)
+            return None
+        return super().send_head()
+
+
+def test_a_directory_is_listed_by_its_url_with_the_slash(site, tmp_path):
+    """dsctl dropped the '/' of `http://h/sub/` and relied on the server's redirect: a
+    server that does not redirect could not be listed or copied (exit 3)."""
+    root, _ = site
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_NoRedirect, directory=str(root)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        r = run("ls", f"{url}/sub/")
+        assert r.code == 0 and r.lines == ["deep.txt"], r
+        r = run("cp", "-r", f"{url}/sub/", f"{tmp_path}/out/")
+        assert r.code == 0 and (tmp_path / "out" / "deep.txt").read_bytes() == b"deep", r
+        r = run("ls", "-r", f"{url}/")
+        assert r.code == 0 and "sub/deep.txt" in r.lines, r
+    finally:
+        srv.shutdown()

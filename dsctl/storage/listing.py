@@ -41,9 +41,8 @@ def iter_files(ep, follow: bool = False) -> Iterator[tuple[str, dict]]:
         yield from _s3_stream(ep, root)
         return
     with translating(ep.url()):
-        found = ep.fs.find(root, detail=True, withdirs=False)
-    if ep.backend.scheme == "http":
-        found = dict(_http_children(root, found.values()))
+        found = (_http_walk(ep, root) if ep.backend.scheme == "http"
+                 else ep.fs.find(root, detail=True, withdirs=False))
     for path in sorted(found):
         yield path, found[path]
 
@@ -92,7 +91,7 @@ def list_pages(ep) -> Iterator[list[dict]]:
     with translating(ep.url()):
         pages = store.ls_pages(ep.path) if store is not None else None
         if pages is None:
-            found = ep.fs.ls(ep.path, detail=True)
+            found = ep.fs.ls(_dir_url(ep, ep.path), detail=True)
             if ep.backend.scheme == "http":
                 found = [meta for _, meta in _http_children(ep.path.rstrip("/"), found)]
             pages = iter([found])
@@ -102,6 +101,34 @@ def list_pages(ep) -> Iterator[list[dict]]:
         if page is None:
             return
         yield page
+
+
+def _http_walk(ep, root: str) -> dict[str, dict]:
+    """{URL: info} of the files below an http directory, each index page asked for by its
+    URL with the '/' (fsspec's find asks for `/sub`, which a server that does not
+    redirect answers 404 - the subdirectory was silently left out). A subdirectory that
+    is not there is left out, as fsspec's walk does; links only ever lead deeper."""
+    found, todo = {}, [root]
+    while todo:
+        d = todo.pop()
+        try:
+            entries = ep.fs.ls(d + "/", detail=True)
+        except FileNotFoundError:
+            if d == root:
+                raise
+            continue
+        for url, meta in _http_children(d, entries):
+            if meta.get("type") == "directory":
+                todo.append(url.rstrip("/"))
+            else:
+                found[url] = meta
+    return found
+
+
+def _dir_url(ep, path: str) -> str:
+    """The URL to list a directory by: over http with its '/', which dsctl's paths drop -
+    a server that does not redirect `/dir` to `/dir/` answered 404 (exit 3)."""
+    return path.rstrip("/") + "/" if ep.backend.scheme == "http" else path
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
