@@ -118,3 +118,14 @@ def test_a_server_outside_the_ca_bundle_is_refused(tls_s3, tmp_path, monkeypatch
         assert r.err.startswith("dsctl: error: ") and "Traceback" not in r.err, r
     assert not (tmp / "x").exists() or not any((tmp / "x").iterdir())
     assert fwd.handshakes_failed >= 1
+
+
+def test_an_https_url_with_an_unknown_ca_says_it_is_the_certificate(http_server, monkeypatch):
+    """fsspec's http reported a certificate it could not verify as the URL itself:
+    "transient failure: https://…/a.txt (https://…/a.txt)" - no word of TLS."""
+    (http_server.root / "tls.txt").write_bytes(b"t")
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    for cmd in ("cat", "stat", "ls"):
+        r = run(cmd, f"{http_server.https_url}/tls.txt")
+        assert r.code == 5 and "TLS" in r.err and "certificate" in r.err.lower(), (cmd, r)
+        assert r.err.count("\n") == 1, r

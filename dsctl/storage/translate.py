@@ -107,6 +107,12 @@ def reason(exc: BaseException) -> str:
     if _from_obstore(exc):
         line = scrub(_obstore_reason(exc))
         return line if len(line) <= 200 else line[:197] + "..."
+    tls = next((e for e in _chain(exc) if any("SSL" in c.__name__ or "Certificate" in c.__name__
+                                              for c in type(e).__mro__)), None)
+    if tls is not None and tls is not exc:
+        # fsspec's http says only FileNotFoundError(<url>) for a certificate it cannot
+        # verify: the TLS error is the reason (SSL_CERT_FILE, the server's CA)
+        return "TLS: " + reason(tls)
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, OSError) and exc.strerror and not exc.filename:
         text = exc.strerror
