@@ -94,17 +94,51 @@ def copy_one(src, dst, size: int | None, ctx: CopyContext, progress: Callable[[i
     if size is not None and size <= part and not dst.is_stdio and not src.is_stdio:
         return _copy_small(src, dst, size, ctx, progress, expect)
     rangeable = size is not None and not src.is_stdio and src.backend.scheme != "http"
+    same = _pinned(src) if rangeable and not src.is_local else _unpinned
     if rangeable and dst.is_local and not src.is_local:
         if ctx.limiter is not None:   # ranged reads have no minimum size: keep them smooth
             part = ctx.limiter.chunk(part)
-        return _download_parallel(src, dst, size, part, ctx, progress, expect)
+        return _download_parallel(src, dst, size, part, ctx, progress, expect, same)
     if fast(dst):
         # obstore uploads the parts in parallel itself while we feed it in order
         k = _parallelism(size or part, part, ctx, extra=1)
-        return _stream(src, dst, size, part, ctx, progress, k, expect)
+        return _stream(src, dst, size, part, ctx, progress, k, expect, same)
     if rangeable and not dst.is_stdio and supports_parts(dst) and expect is None:
-        return _upload_parallel(src, dst, size, part, ctx, progress)
-    return _stream(src, dst, size, part, ctx, progress, expect=expect)
+        return _upload_parallel(src, dst, size, part, ctx, progress, same)
+    return _stream(src, dst, size, part, ctx, progress, expect=expect, same=same)
+
+
+_VERSION_KEYS = ("ETag", "etag", "generation")   # s3fs/dsctl, adlfs/gcsfs, gcsfs
+
+
+def _unpinned() -> None:
+    pass
+
+
+def _pinned(src) -> Callable[[], None]:
+    """A check for just before the destination is committed: is the source object still
+    the one the copy began to read? Its ranges are separate GETs, and an object replaced
+    meanwhile gave a file of both versions' bytes with exit 0 (aws s3 cp pins its ranges
+    with If-Match; this asks the ETag - or GCS generation - twice: one HEAD more per
+    large file)."""
+    from .plan import info   # plan imports the engine's pieces, not this module's users
+
+    def version():
+        meta = info(src)
+        return next((meta[k] for k in _VERSION_KEYS if meta.get(k)), None)
+
+    try:
+        first = version()
+    except Exception:  # noqa: BLE001 - the copy's own reads will say what is wrong
+        return _unpinned
+    if first is None:
+        return _unpinned
+
+    def check() -> None:
+        if version() != first:
+            raise IntegrityError("the source was replaced while it was being copied; nothing "
+                                 "was written - copy it again", src.url())
+    return check
 
 
 def _fetch_all(src, size: int, ctx: CopyContext):
@@ -163,7 +197,8 @@ def _copy_small(src, dst, size, ctx, progress, expect: str | None = None) -> int
     return n
 
 
-def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1, expect: str | None = None) -> int:
+def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1, expect: str | None = None,
+            same: Callable[[], None] = _unpinned) -> int:
     # The writer's buffer plus the parts it has in flight, and one chunk in hand.
     with ctx.budget.reserve((concurrency + 1) * part):
         writer = open_writer(dst, size, part, concurrency)
@@ -185,6 +220,7 @@ def _stream(src, dst, size, part, ctx, progress, concurrency: int = 1, expect: s
                 progress(len(chunk))
             if ctx.stopped():
                 raise Cancelled()
+            same()
             if digest is not None:
                 check(digest, expect, src.url())
                 if held:
@@ -268,7 +304,8 @@ def _stream_ranges(size: int, part: int, k: int) -> int:
     return max(part, -(-share // MiB) * MiB)
 
 
-def _download_parallel(src, dst, size, part, ctx, progress, expect: str | None = None) -> int:
+def _download_parallel(src, dst, size, part, ctx, progress, expect: str | None = None,
+                       same: Callable[[], None] = _unpinned) -> int:
     """Ranged GETs in parallel, written in place into a pre-sized temp file.
 
     On the fast path a range is streamed to the file in STREAM_PIECE pieces, so it
@@ -315,6 +352,7 @@ def _download_parallel(src, dst, size, part, ctx, progress, expect: str | None =
             _run_parts(ctx, size, part, k, do_part)
             if ctx.stopped():   # every part may be in: still not wanted
                 raise Cancelled()
+            same()
             if expect is not None:
                 check(file_sha256(out.fd, size, ctx.cancel), expect, src.url())
             out.commit()
@@ -324,7 +362,7 @@ def _download_parallel(src, dst, size, part, ctx, progress, expect: str | None =
     return size
 
 
-def _upload_parallel(src, dst, size, part, ctx, progress) -> int:
+def _upload_parallel(src, dst, size, part, ctx, progress, same: Callable[[], None] = _unpinned) -> int:
     """Parts read (pread or ranged GET) and uploaded concurrently; abort on failure."""
     k = _parallelism(size, part, ctx)
 
@@ -346,6 +384,7 @@ def _upload_parallel(src, dst, size, part, ctx, progress) -> int:
                 _run_parts(ctx, size, part, k, do_part)
                 if ctx.stopped():
                     raise Cancelled()
+                same()
                 with translating(dst.url()):
                     writer.complete()
             except BaseException:
