@@ -422,3 +422,21 @@ def test_dot_copies_the_contents_of_the_current_directory(wstore, tmp_path, monk
     assert {k: wstore.get(k) for k in wstore.keys()} == {
         "a/d.csv": b"d", "b/s.txt": b"s", "b/deep/d.csv": b"d", "c/d.csv": b"d",
         "e/s.txt": b"s", "e/deep/d.csv": b"d"}
+
+
+def test_several_sources_a_directory_without_r_and_a_repeated_name_fail_alone(wstore, tmp_path):
+    """`cp a.txt sub b.csv DST/` ended with exit 2 after a.txt was copied (b.csv never);
+    `cp a/x b/x DST/` reported both copied, one lost in a race. GNU cp: each said, the
+    rest copied, exit 1."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a").mkdir()
+    (src / "a.txt").write_bytes(b"A")
+    (src / "b.csv").write_bytes(b"B")
+    (src / "a" / "b.csv").write_bytes(b"other")
+    (src / "sub" / "c").write_bytes(b"C")
+    r = run("cp", src / "a.txt", src / "sub", src / "b.csv", src / "a" / "b.csv", wstore.url("m/"))
+    assert r.code == 1, r
+    assert "use -r" in r.err and "will not overwrite just-created" in r.err, r
+    assert wstore.get("m/a.txt") == b"A" and wstore.get("m/b.csv") == b"B", r
+    assert not wstore.exists("m/sub/c") and not wstore.exists("m/sub")

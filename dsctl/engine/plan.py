@@ -141,6 +141,19 @@ def is_below(path: str, root: str) -> bool:
     return path.rstrip("/") != root or path.endswith("/")
 
 
+def _once(item: Item, seen: set[str]) -> Item:
+    """`item`, or its failure if an earlier source's file already goes to its destination
+    (`cp a/x b/x dst/`: both were "copied", in a race for one object). GNU cp: "will not
+    overwrite just-created"."""
+    if item.error is not None or item.dst.is_stdio:
+        return item
+    url = item.dst.url()
+    if url not in seen:
+        seen.add(url)
+        return item
+    return item._replace(error=UsageError(f"will not overwrite just-created {url} with", item.src.url()))
+
+
 def refused(problem: str, url: str) -> DsctlError:
     """The error for a walked entry that is no file to copy (listing.not_a_file)."""
     if problem == "broken symbolic link":
@@ -257,9 +270,11 @@ class Planner:
                         self._refuse_into_itself(src.at(path), _rel(path, root), excludable=False)
             elif id(src) not in self._globbed and src.loc.trailing_slash:
                 self._refuse_into_itself(src, "")
+        seen: set[str] | None = set() if len(self.sources) > 1 else None
         for src in self.sources:
             try:
-                yield from self._expand(src)
+                for item in self._expand(src):
+                    yield item if seen is None else _once(item, seen)
             except NotFound as e:
                 if len(self.sources) == 1:
                     raise
@@ -317,7 +332,14 @@ class Planner:
         meta = info_named(src, want_dir=self.recursive)
         if _is_dir_info(meta):
             if not self.recursive:
-                raise UsageError("source is a directory; use -r to copy it", src.url())
+                err = UsageError("source is a directory; use -r to copy it", src.url())
+                if len(self.sources) == 1:
+                    raise err
+                # among several sources, GNU cp's "omitting directory": said, the rest
+                # copied, exit 1 (it ended the run with exit 2, part of it copied)
+                name = basename(src.path)
+                yield Item(src, self.dst.child(name), None, name, err)
+                return
             into = src.loc.trailing_slash or not self.dst_is_dir
             yield from self._expand_dir(src, "" if into else basename(src.path),
                                         must_exist=empty_means_absent(src))
