@@ -102,6 +102,12 @@ def test_names_that_need_encoding_over_http(odd_site, tmp_path):
         r = run("cp", f"{url}/{quoted}", f"{tmp_path}/one/")
         assert r.code == 0, r
         assert (tmp_path / "one" / name).read_bytes() == files[name]
+    # a glob's matches are named decoded too (they kept %20), and a URL's query is no
+    # part of the file's name (a presigned signature was written into it)
+    r = run("cp", f"{url}/with*", f"{tmp_path}/glob/")
+    assert r.code == 0 and os.listdir(tmp_path / "glob") == ["with space.txt"], r
+    r = run("cp", f"{url}/with%20space.txt?X-Amz-Signature=deadbeef", f"{tmp_path}/query/")
+    assert r.code == 0 and os.listdir(tmp_path / "query") == ["with space.txt"], r
 
 
 class _NoRedirect(_Quiet):

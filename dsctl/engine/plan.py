@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 from itertools import islice
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from typing import Iterator, NamedTuple
 
 from ..errors import AccessDenied, DsctlError, NotFound, Unsupported, UsageError
@@ -346,7 +346,9 @@ class Planner:
         else:
             name = basename(src.path)
             if src.backend.scheme == "http":   # a URL's name is %-encoded; the file's is not
-                name = unquote(name)
+                # and its query is no part of it (a presigned URL's signature ended up in
+                # the file name): `a.txt?v=1&X-Amz-Signature=…` is a.txt, as curl -O saves it
+                name = unquote(basename(urlsplit(src.path).path.rstrip("/")))
             rel = name if self.dst_is_dir else ""
             if not self.filters or self.filters.keep(name):
                 # a FIFO or device named as the source (`cp <(cmd) …`) is read as a
@@ -378,6 +380,8 @@ class Planner:
             if path.rstrip("/") not in outer and path.startswith(walked):
                 continue
             rel = _rel(path, root)
+            if src.backend.scheme == "http":   # a matched link is %-encoded; the name is not
+                rel = unquote(rel)
             if _is_dir_info(meta):
                 if not self.recursive:
                     # like GNU cp ("-r not specified; omitting directory"): said, not silent
