@@ -442,6 +442,12 @@ def test_a_download_larger_than_the_free_space_fails_before_fetching(proxied, sm
     assert r.err.splitlines()[0] == f"dsctl: error: No space left on device ({small_disk / 'out.bin'})", r.err
     assert [p for m, p in proxy.requests if m == "GET" and p.startswith(key)] == [], proxy.requests
     assert [p.name for p in small_disk.iterdir() if p.name != "lost+found"] == []
+    # a stream of unknown size cannot be reserved for: the disk fills mid-way, and the
+    # error names the destination (it named the source: "(-)")
+    r = run("cp", "-", small_disk / "piped.bin", input=data)
+    assert r.code == 1, r
+    assert r.err.splitlines()[0] == f"dsctl: error: No space left on device ({small_disk / 'piped.bin'})", r.err
+    assert [p.name for p in small_disk.iterdir() if p.name != "lost+found"] == []
 
 
 def _ranges(proxy) -> list[tuple[int, int]]:

@@ -10,6 +10,7 @@ multipart upload is discarded, and Interrupted (exit 130) is raised.
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from dataclasses import dataclass
@@ -45,6 +46,14 @@ class TransferOptions:
 def _broken_pipe(exc: BaseException | None) -> bool:
     while exc is not None:
         if isinstance(exc, BrokenPipeError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
@@ -187,8 +196,10 @@ class Engine:
             self.cancel.set()
             return
         err = exc if isinstance(exc, DsctlError) else translate(exc, item.src.url())
-        if err.url is None:
-            err.url = item.src.url()
+        if err.url is None or (item.dst.is_local and _disk_full(exc)):
+            # a full or read-only disk is the destination's failure, whatever the
+            # reads were wrapped in (it said "No space left on device (-)" for stdin)
+            err.url = item.dst.url() if _disk_full(exc) else item.src.url()
         if self._destination_gone(item, err):
             return
         self._finish(ev.Finished("failed", item.src.url(), item.dst.url(), 0, time.monotonic() - t0,
