@@ -43,20 +43,24 @@ class TransferOptions:
     follow_symlinks: bool = True    # local sources: False skips every symlink (--no-follow-symlinks)
 
 
-def _broken_pipe(exc: BaseException | None) -> bool:
+def _caused_by(exc: BaseException | None, test: Callable[[BaseException], bool]) -> bool:
+    """Whether `test` holds for `exc` or anything in its cause/context chain."""
     while exc is not None:
-        if isinstance(exc, BrokenPipeError):
+        if test(exc):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def _broken_pipe(exc: BaseException | None) -> bool:
+    return _caused_by(exc, lambda e: isinstance(e, BrokenPipeError))
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)
 
 
 def _disk_full(exc: BaseException | None) -> bool:
-    while exc is not None:
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
+    return _caused_by(exc, lambda e: isinstance(e, OSError) and e.errno in _FULL)
 
 
 def _no_progress(_n: int) -> None:
@@ -196,10 +200,12 @@ class Engine:
             self.cancel.set()
             return
         err = exc if isinstance(exc, DsctlError) else translate(exc, item.src.url())
-        if err.url is None or (item.dst.is_local and _disk_full(exc)):
+        if item.dst.is_local and _disk_full(exc):
             # a full or read-only disk is the destination's failure, whatever the
             # reads were wrapped in (it said "No space left on device (-)" for stdin)
-            err.url = item.dst.url() if _disk_full(exc) else item.src.url()
+            err.url = item.dst.url()
+        elif err.url is None:
+            err.url = item.src.url()
         if self._destination_gone(item, err):
             return
         self._finish(ev.Finished("failed", item.src.url(), item.dst.url(), 0, time.monotonic() - t0,

@@ -136,8 +136,10 @@ def sync(src_url: str, dst_url: str, *, delete: bool = False, mode: str = "mtime
         result.deleted = delete_paths(dst, _deletions(dst, extra, src_files),
                                       dry_run=opts.dry_run, on_removed=on_delete, on_failed=failed)
         if not opts.dry_run:
-            _drop_emptied_markers(dst, extra, src_files)
-            _drop_emptied_dirs(dst, extra, src_files)
+            # directories --delete emptied: those holding no file SRC has
+            emptied = set().union(*map(_dirs_of, extra)) - set().union(*map(_dirs_of, src_files))
+            _drop_emptied_markers(dst, emptied)
+            _drop_emptied_dirs(dst, emptied)
     return result
 
 
@@ -166,13 +168,12 @@ def _deletions(dst: Endpoint, extra: list[str], kept) -> list[str]:
     return [join(dst.path, rel) for rel in sorted(out)]
 
 
-def _drop_emptied_dirs(dst: Endpoint, deleted: list[str], kept) -> None:
-    """Local directories --delete emptied (holding no file SRC has) are removed, deepest
-    first, as rsync does - only when empty: a file that could not be deleted, or one
-    that appeared meanwhile, keeps its directory. A linked directory is never entered."""
+def _drop_emptied_dirs(dst: Endpoint, emptied: set[str]) -> None:
+    """Local directories --delete emptied are removed, deepest first, as rsync does -
+    only when empty: a file that could not be deleted, or one that appeared meanwhile,
+    keeps its directory. A linked directory is never entered."""
     if not dst.is_local:
         return
-    emptied = set().union(*map(_dirs_of, deleted)) - set().union(*map(_dirs_of, kept))
     for d in sorted(emptied, key=lambda d: -d.count("/")):
         path = join(dst.path, d)
         if not os.path.islink(path):
@@ -182,17 +183,15 @@ def _drop_emptied_dirs(dst: Endpoint, deleted: list[str], kept) -> None:
                 pass   # not empty (or already gone)
 
 
-def _drop_emptied_markers(dst: Endpoint, deleted: list[str], kept) -> None:
-    """The folder markers of destination directories that --delete emptied (those
-    holding no file SRC has) would keep them listed; `rm -r` removes them too
+def _drop_emptied_markers(dst: Endpoint, emptied: set[str]) -> None:
+    """The folder markers of destination directories that --delete emptied would keep
+    them listed; `rm -r` removes them too
     (ops.remove). Azure: hdi_isfolder blobs at and below each such directory; S3: a
     zero-byte `dir/` object per directory (deleting one that is not there is no error)."""
     store = getattr(dst, "store", None)
     if store is None or dst.backend.scheme not in ("az", "s3"):
         return
 
-    live = set().union(*map(_dirs_of, kept))
-    emptied = set().union(*map(_dirs_of, deleted)) - live
     with translating(dst.url()):
         if dst.backend.scheme == "s3":
             markers = [join(dst.path, d) + "/" for d in sorted(emptied)]

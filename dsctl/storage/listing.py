@@ -91,9 +91,8 @@ def list_pages(ep) -> Iterator[list[dict]]:
     with translating(ep.url()):
         pages = store.ls_pages(ep.path) if store is not None else None
         if pages is None:
-            found = ep.fs.ls(_dir_url(ep, ep.path), detail=True)
-            if ep.backend.scheme == "http":
-                found = [meta for _, meta in _http_children(ep.path.rstrip("/"), found)]
+            found = ([meta for _, meta in _http_index(ep, ep.path.rstrip("/"))]
+                     if ep.backend.scheme == "http" else ep.fs.ls(ep.path, detail=True))
             pages = iter([found])
     while True:
         with translating(ep.url()):   # each page is a request
@@ -112,12 +111,12 @@ def _http_walk(ep, root: str) -> dict[str, dict]:
     while todo:
         d = todo.pop()
         try:
-            entries = ep.fs.ls(d + "/", detail=True)
+            entries = list(_http_index(ep, d))
         except FileNotFoundError:
             if d == root:
                 raise
             continue
-        for url, meta in _http_children(d, entries):
+        for url, meta in entries:
             if meta.get("type") == "directory":
                 todo.append(url.rstrip("/"))
             else:
@@ -125,10 +124,11 @@ def _http_walk(ep, root: str) -> dict[str, dict]:
     return found
 
 
-def _dir_url(ep, path: str) -> str:
-    """The URL to list a directory by: over http with its '/', which dsctl's paths drop -
-    a server that does not redirect `/dir` to `/dir/` answered 404 (exit 3)."""
-    return path.rstrip("/") + "/" if ep.backend.scheme == "http" else path
+def _http_index(ep, d: str) -> Iterator[tuple[str, dict]]:
+    """(URL, info) of the entries of the http directory `d`, its index page asked for by
+    its URL with the '/' - dsctl's paths drop it, and a server that does not redirect
+    `/dir` to `/dir/` answered 404 (exit 3)."""
+    return _http_children(d, ep.fs.ls(d + "/", detail=True))
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
